@@ -1,0 +1,102 @@
+/**
+ * The event bus: carries revocation and device-state events to the other parts of this process
+ * and, on PostgreSQL, to every other node (LISTEN/NOTIFY on channel `gatehouse_events`).
+ *
+ * Rules:
+ * - publish() after the change committed (or inside the transaction on PostgreSQL via notifyTx:
+ *   NOTIFY is delivered only at commit, so a rolled-back change never announces itself).
+ * - Local subscribers get every event once; remote events carry the origin node id and a
+ *   node receiving its own NOTIFY ignores it.
+ * - A failing handler is logged and never stops delivery to the others.
+ * - If the LISTEN connection drops, it reconnects and emits `bus.resync` so subscribers can
+ *   reload state they might have missed (fail closed until then is the subscriber's choice).
+ */
+import { EventEmitter } from 'node:events';
+import pg from 'pg';
+import type { Logger } from './log.ts';
+import type { Tx } from './db/index.ts';
+
+export interface GatehouseEvents {
+  'cert.revoked': { issuerId: string; serial: string; reason: string; revokedAt: string; deviceId?: string | null };
+  'cert.issued': { issuerId: string; serial: string; profile: string; deviceId?: string | null };
+  'crl.published': { issuerId: string; crlNumber: string; delta: boolean };
+  'device.changed': { deviceId: string; state: string; segment?: string | null };
+  'broker.session.killed': { sessionId: string };
+  'bus.resync': Record<string, never>;
+}
+export type Topic = keyof GatehouseEvents;
+type Handler<T extends Topic> = (payload: GatehouseEvents[T]) => void | Promise<void>;
+
+export class EventBus {
+  private readonly emitter = new EventEmitter();
+  private listener: pg.Client | null = null;
+  private closed = false;
+
+  /** `channel` defaults to gatehouse_events; nodes sharing a PostgreSQL schema must share it. */
+  constructor(
+    private readonly nodeId: string,
+    private readonly log: Logger,
+    private readonly channel = 'gatehouse_events',
+  ) {
+    this.emitter.setMaxListeners(100);
+  }
+
+  subscribe<T extends Topic>(topic: T, handler: Handler<T>): () => void {
+    const wrapped = (p: GatehouseEvents[T]) => {
+      try {
+        const r = handler(p);
+        if (r && typeof (r as Promise<void>).catch === 'function')
+          (r as Promise<void>).catch((e) => this.log.error({ err: e, topic }, 'event handler failed'));
+      } catch (e) {
+        this.log.error({ err: e, topic }, 'event handler failed');
+      }
+    };
+    this.emitter.on(topic, wrapped);
+    return () => this.emitter.off(topic, wrapped);
+  }
+
+  /** Delivers locally now; other nodes get it through notifyTx (PostgreSQL) if the caller used it. */
+  emitLocal<T extends Topic>(topic: T, payload: GatehouseEvents[T]): void {
+    this.emitter.emit(topic, payload);
+  }
+
+  /** Queues a cross-node notification inside the caller's PostgreSQL transaction (no-op on SQLite). */
+  async notifyTx<T extends Topic>(trx: Tx, topic: T, payload: GatehouseEvents[T]): Promise<void> {
+    if (trx.client.config.client !== 'pg') return;
+    const msg = JSON.stringify({ o: this.nodeId, t: topic, p: payload });
+    await trx.raw('select pg_notify(?, ?)', [this.channel, msg]);
+  }
+
+  /** Starts listening for other nodes' events (PostgreSQL only). */
+  async listen(url: string): Promise<void> {
+    const connect = async (): Promise<void> => {
+      const c = new pg.Client({ connectionString: url });
+      c.on('error', (e) => this.log.warn({ err: e }, 'event listener connection error'));
+      c.on('end', () => {
+        if (this.closed) return;
+        this.listener = null;
+        setTimeout(() => void connect().then(() => this.emitter.emit('bus.resync', {})).catch(() => undefined), 500).unref();
+      });
+      c.on('notification', (n) => {
+        if (n.channel !== this.channel || !n.payload) return;
+        try {
+          const m = JSON.parse(n.payload) as { o: string; t: Topic; p: unknown };
+          if (m.o === this.nodeId) return;
+          this.emitter.emit(m.t, m.p);
+        } catch (e) {
+          this.log.warn({ err: e }, 'bad event payload ignored');
+        }
+      });
+      await c.connect();
+      await c.query(`LISTEN ${this.channel}`);
+      this.listener = c;
+    };
+    await connect();
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    this.emitter.removeAllListeners();
+    if (this.listener) await this.listener.end().catch(() => undefined);
+  }
+}
