@@ -124,3 +124,40 @@ export interface LoadedIssuer {
   nameHash: { sha1: Buffer; sha256: Buffer };
   keyHash: { sha1: Buffer; sha256: Buffer };
 }
+
+export interface RevokeOptions {
+  actor: string;
+  /** Defaults to the active issuer, then any issuer holding that serial. */
+  issuerId?: string;
+  invalidityDate?: Date;
+}
+
+export interface RevocationResult {
+  issuerId: string;
+  serial: string;
+  reason: RevocationReason;
+  revokedAt: Date;
+  deviceId: string | null;
+}
+
+/**
+ * The CA as every other part sees it (enrollment, RADIUS, broker, CLI, CRL, OCSP).
+ * Implemented by ca/service.ts.
+ */
+export interface CertificateAuthority {
+  /** Verify CSR (PoP + key policy) -> reserve serial + audit -> build -> lint -> sign -> store -> return. */
+  issue(csrDer: Buffer, grant: Grant): Promise<IssuedCert>;
+  /** RFC 5280 reasons; certificateHold can later be released with reason removeFromCRL. */
+  revoke(serial: string, reason: RevocationReason, opts: RevokeOptions): Promise<RevocationResult>;
+  /** Live status from the store; throws ERR_STORE_* when the store cannot answer (callers deny). */
+  status(issuerId: string, serial: string): Promise<CertStatus>;
+  /** Status of a presented certificate (chain checked by the caller): looks up issuer by AKI/name. */
+  statusOfCert(certDer: Buffer): Promise<CertStatus>;
+  getCert(issuerId: string, serial: string): Promise<CertRecord | null>;
+  listCerts(filter: { deviceId?: string; state?: CertState; profile?: string; limit?: number; offset?: number }): Promise<CertRecord[]>;
+  activeIssuer(): LoadedIssuer;
+  issuers(): readonly LoadedIssuer[];
+  issuer(id: string): LoadedIssuer | undefined;
+  /** DER of the trust chain for clients: active issuer first, then its parents up to the root. */
+  caCertificates(): Buffer[];
+}
