@@ -88,8 +88,8 @@ export function saveEncryptedKey(path: string, key: KeyObject, passphrase: strin
   writeFileAtomic(path, key.export({ type: 'pkcs8', format: 'pem', cipher: 'aes-256-cbc', passphrase }).toString());
 }
 
-/** Loads an encrypted PKCS#8 key into a Signer; wrong passphrase -> ERR_KEY_LOCKED. */
-export function loadEncryptedKey(path: string, passphrase: string): SoftwareSigner {
+/** Loads an encrypted PKCS#8 private key; wrong passphrase or unreadable file -> ERR_KEY_LOCKED. */
+export function loadEncryptedPrivateKey(path: string, passphrase: string): KeyObject {
   let pem: string;
   try {
     pem = readFileSync(path, 'utf8');
@@ -97,8 +97,13 @@ export function loadEncryptedKey(path: string, passphrase: string): SoftwareSign
     throw new AppError('ERR_KEY_LOCKED', `cannot read key file ${path}: ${(e as NodeJS.ErrnoException).code}`, { cause: e });
   }
   try {
-    return new SoftwareSigner(createPrivateKey({ key: pem, format: 'pem', passphrase }));
+    return createPrivateKey({ key: pem, format: 'pem', passphrase });
   } catch (e) {
     throw new AppError('ERR_KEY_LOCKED', `cannot unlock key ${path}: wrong passphrase or corrupt file`, { cause: e });
   }
+}
+
+/** Loads an encrypted PKCS#8 key into a Signer. */
+export function loadEncryptedKey(path: string, passphrase: string): SoftwareSigner {
+  return new SoftwareSigner(loadEncryptedPrivateKey(path, passphrase));
 }
