@@ -6,6 +6,9 @@
 import { z } from 'zod';
 import { adminSection, auditSection, dbSection, httpSection, logSection } from './sections/core.ts';
 import { caSection } from './sections/ca.ts';
+import { enrollmentSection } from './sections/enrollment.ts';
+import { radiusSection } from './sections/radius.ts';
+import { brokerSection } from './sections/broker.ts';
 
 export const configSchema = z.strictObject({
   /** Stable name of this node (several nodes may share one PostgreSQL). */
@@ -17,6 +20,9 @@ export const configSchema = z.strictObject({
   admin: adminSection.prefault({}),
   audit: auditSection.prefault({}),
   ca: caSection.prefault({}),
+  enrollment: enrollmentSection.prefault({}),
+  radius: radiusSection.prefault({}),
+  broker: brokerSection.prefault({}),
 });
 
 export type GatehouseConfig = z.infer<typeof configSchema>;
