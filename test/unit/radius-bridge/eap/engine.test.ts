@@ -290,12 +290,12 @@ describe('EAP-TLS engine: caps', () => {
   });
 
   it('real-time backstop: an abandoned handshake frees its TLS socket by itself', async () => {
-    const e = engine({ limits: { lifetimeMs: 30 } });
+    const e = engine({ limits: { lifetimeMs: 1500 } });
     const p = peer(pki.clientEc);
     const { session, step } = e.start({ identityResponse: p.identityResponse() });
     const mid = await session.handle(await p.respond(step.kind === 'challenge' ? step.eap : Buffer.alloc(0)));
     assert.equal(mid.kind, 'challenge');
-    for (let i = 0; i < 500 && session.tlsLive; i++) await new Promise((r) => setTimeout(r, 10));
+    for (let i = 0; i < 1000 && session.tlsLive; i++) await new Promise((r) => setTimeout(r, 10));
     assert.equal(session.tlsLive, false, "Node's handshake timer fired and the socket was released");
     const f = asFailure(await session.handle(p.tlsResponse(mid.kind === 'challenge' ? mid.eap[1]! : 0, 0)));
     assert.equal(f.reason, 'lifetime');
