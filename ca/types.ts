@@ -42,6 +42,11 @@ export interface Grant {
   actor: string;
   /** Issue from this issuer instead of the active one (tests, rollover drills). */
   issuerId?: string;
+  /**
+   * Runs inside the transaction that reserves the serial (e.g. consuming a one-time enrollment
+   * token): if it throws, nothing is reserved and issue() fails with its error.
+   */
+  onReserve?: (trx: import('../platform/db/index.ts').Tx, serial: string) => Promise<void>;
 }
 
 export interface IssuedCert {

@@ -76,11 +76,12 @@ export function ensureAuditKey(config: Config): void {
   saveEncryptedKey(file, generateKey('P-256'), pass.reveal());
 }
 
-export async function openContext(g: GlobalOpts, opts: { needAudit?: boolean; logLevel?: string } = {}): Promise<Context> {
+export async function openContext(g: GlobalOpts, opts: { needAudit?: boolean; logLevel?: string; pollEvents?: boolean } = {}): Promise<Context> {
   const config = readConfig(g);
   const log = createLogger({ level: opts.logLevel ?? config.log.level, nodeId: config.nodeId });
   const db = await openDb(config);
   const bus = new EventBus(config.nodeId, log, config.db.schema ? `gatehouse_events_${config.db.schema}` : 'gatehouse_events');
+  await bus.attachDb(db, { poll: Boolean(opts.pollEvents) });
   const metrics = createMetrics();
   let audit: AuditLog | null = null;
   const file = auditKeyFile(config);

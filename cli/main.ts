@@ -4,6 +4,13 @@
 import 'reflect-metadata';
 import { Command, CommanderError } from 'commander';
 import { registerAudit } from './commands/audit.ts';
+import { registerCa } from './commands/ca.ts';
+import { registerCert } from './commands/cert.ts';
+import { registerCrl } from './commands/crl.ts';
+import { registerDevice } from './commands/device.ts';
+import { registerEvidence } from './commands/evidence.ts';
+import { registerInit } from './commands/init.ts';
+import { registerServe } from './commands/serve.ts';
 import { EXIT } from './output.ts';
 
 export function buildProgram(): Command {
@@ -14,7 +21,14 @@ export function buildProgram(): Command {
     .option('--json', 'machine-readable JSON output')
     .showHelpAfterError()
     .exitOverride();
+  registerInit(program);
+  registerServe(program);
+  registerCa(program);
+  registerCert(program);
+  registerCrl(program);
+  registerDevice(program);
   registerAudit(program);
+  registerEvidence(program);
   return program;
 }
 

@@ -1,6 +1,8 @@
 /** Every part's migrations, in dependency order (platform, ca, enrollment, radius, broker). */
 import { auditMigrations } from '../platform/audit/index.ts';
 import type { Migration } from '../platform/db/index.ts';
+import { eventMigrations } from '../platform/events.ts';
 import { caMigrations } from '../ca/migrations.ts';
+import { enrollmentMigrations } from '../enrollment/migrations.ts';
 
-export const allMigrations: Migration[] = [...auditMigrations, ...caMigrations];
+export const allMigrations: Migration[] = [...auditMigrations, ...eventMigrations, ...caMigrations, ...enrollmentMigrations];

@@ -74,6 +74,14 @@ export const ERROR_CODES = [
   'ERR_MFA_REQUIRED',
   'ERR_MFA_INVALID',
   'ERR_OIDC',
+  'ERR_BROKER_CERT',
+  'ERR_TOTP_REPLAY',
+  'ERR_WEBAUTHN',
+  'ERR_CSRF',
+  'ERR_REDIRECT_INVALID',
+  'ERR_JIT_DUAL_CONTROL',
+  'ERR_UPSTREAM',
+  'ERR_UPSTREAM_PIN',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

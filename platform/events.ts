@@ -10,11 +10,30 @@
  * - A failing handler is logged and never stops delivery to the others.
  * - If the LISTEN connection drops, it reconnects and emits `bus.resync` so subscribers can
  *   reload state they might have missed (fail closed until then is the subscriber's choice).
+ * - On SQLite, other processes on the same file (a CLI `cert revoke` next to `serve`) are reached
+ *   through the `gh_events` table: notifyTx inserts a row in the caller's transaction and a node
+ *   that called attachDb(db, { poll: true }) reads new rows every pollMs (default 250 ms).
  */
 import { EventEmitter } from 'node:events';
 import pg from 'pg';
 import type { Logger } from './log.ts';
-import type { Tx } from './db/index.ts';
+import type { Db, Tx } from './db/index.ts';
+import type { Migration } from './db/migrate.ts';
+
+export const eventMigrations: Migration[] = [
+  {
+    name: 'platform_002_events',
+    async up(db) {
+      await db.schema.createTable('gh_events', (t) => {
+        t.increments('id').primary();
+        t.bigInteger('ts').notNullable();
+        t.string('origin', 128).notNullable();
+        t.string('topic', 64).notNullable();
+        t.text('payload').notNullable();
+      });
+    },
+  },
+];
 
 export interface GatehouseEvents {
   'cert.revoked': { issuerId: string; serial: string; reason: string; revokedAt: string; deviceId?: string | null };
@@ -31,6 +50,8 @@ export class EventBus {
   private readonly emitter = new EventEmitter();
   private listener: pg.Client | null = null;
   private closed = false;
+  private feedDb: Db | null = null;
+  private pollTimer: NodeJS.Timeout | null = null;
 
   /** `channel` defaults to gatehouse_events; nodes sharing a PostgreSQL schema must share it. */
   constructor(
@@ -60,11 +81,46 @@ export class EventBus {
     this.emitter.emit(topic, payload);
   }
 
-  /** Queues a cross-node notification inside the caller's PostgreSQL transaction (no-op on SQLite). */
+  /**
+   * Queues a cross-node/cross-process notification inside the caller's transaction: NOTIFY on
+   * PostgreSQL, a gh_events row on SQLite when attachDb() was called (else nothing).
+   */
   async notifyTx<T extends Topic>(trx: Tx, topic: T, payload: GatehouseEvents[T]): Promise<void> {
-    if (trx.client.config.client !== 'pg') return;
-    const msg = JSON.stringify({ o: this.nodeId, t: topic, p: payload });
-    await trx.raw('select pg_notify(?, ?)', [this.channel, msg]);
+    if (trx.client.config.client === 'pg') {
+      const msg = JSON.stringify({ o: this.nodeId, t: topic, p: payload });
+      await trx.raw('select pg_notify(?, ?)', [this.channel, msg]);
+      return;
+    }
+    if (!this.feedDb) return;
+    await trx('gh_events').insert({ ts: Date.now(), origin: this.nodeId, topic, payload: JSON.stringify(payload) });
+  }
+
+  /** SQLite only: publish through gh_events, and (poll) deliver rows written by other processes. */
+  async attachDb(db: Db, opts: { poll: boolean; pollMs?: number }): Promise<void> {
+    if (db.client.config.client === 'pg') return;
+    this.feedDb = db;
+    if (!opts.poll) return;
+    const row = (await db('gh_events').max({ m: 'id' }).first()) as { m: number | null } | undefined;
+    let last = Number(row?.m ?? 0);
+    let busy = false;
+    const tick = async () => {
+      if (busy || this.closed) return;
+      busy = true;
+      try {
+        const rows = (await db('gh_events').where('id', '>', last).orderBy('id').limit(500)) as Array<{ id: number; origin: string; topic: Topic; payload: string; ts: number }>;
+        for (const r of rows) {
+          last = Number(r.id);
+          if (r.origin !== this.nodeId) this.emitter.emit(r.topic, JSON.parse(r.payload));
+        }
+        if (rows.length === 0 && Math.random() < 0.01) await db('gh_events').where('ts', '<', Date.now() - 3_600_000).delete();
+      } catch (e) {
+        this.log.warn({ err: e }, 'event feed poll failed');
+      } finally {
+        busy = false;
+      }
+    };
+    this.pollTimer = setInterval(() => void tick(), opts.pollMs ?? 250);
+    this.pollTimer.unref();
   }
 
   /** Starts listening for other nodes' events (PostgreSQL only). */
@@ -96,6 +152,7 @@ export class EventBus {
 
   async close(): Promise<void> {
     this.closed = true;
+    if (this.pollTimer) clearInterval(this.pollTimer);
     this.emitter.removeAllListeners();
     if (this.listener) await this.listener.end().catch(() => undefined);
   }

@@ -5,6 +5,7 @@ export type { CaConfig } from './sections/ca.ts';
 export type { EnrollmentConfig } from './sections/enrollment.ts';
 export type { RadiusConfig } from './sections/radius.ts';
 export type { BrokerConfig } from './sections/broker.ts';
+export type { ApiConfig } from './sections/api.ts';
 
 /** The only sanctioned read of the environment outside loadConfig: is this a CI run? */
 export const isCi = (): boolean => Boolean(process.env.CI);

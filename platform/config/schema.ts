@@ -9,6 +9,7 @@ import { caSection } from './sections/ca.ts';
 import { enrollmentSection } from './sections/enrollment.ts';
 import { radiusSection } from './sections/radius.ts';
 import { brokerSection } from './sections/broker.ts';
+import { apiSection } from './sections/api.ts';
 
 export const configSchema = z.strictObject({
   /** Stable name of this node (several nodes may share one PostgreSQL). */
@@ -19,6 +20,7 @@ export const configSchema = z.strictObject({
   http: httpSection.prefault({}),
   admin: adminSection.prefault({}),
   audit: auditSection.prefault({}),
+  api: apiSection.prefault({}),
   ca: caSection.prefault({}),
   enrollment: enrollmentSection.prefault({}),
   radius: radiusSection.prefault({}),

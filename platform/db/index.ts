@@ -2,3 +2,4 @@ export { createDb, dbKind, type Db, type Tx, type DbKind, type DbOptions } from 
 export { withTx, guardDb } from './tx.ts';
 export { mapDbError } from './errors.ts';
 export { migrate, type Migration } from './migrate.ts';
+export { GroupCommit, type GroupCommitOptions, type GroupCommitStats } from './group-commit.ts';

@@ -1,0 +1,104 @@
+/**
+ * Composition of a running node (`gatehouse serve`). Roles: ca (CRL + OCSP + CA issuers on the
+ * plain-HTTP listener), enroll (EST + SCEP), radius, broker; default all. Several nodes may run
+ * on one PostgreSQL: revocations reach every node through LISTEN/NOTIFY.
+ * Order: context -> CA (issuing key unlocked; the root key is never read) -> event listener ->
+ * CRL + OCSP -> listeners -> timers. stop() reverses it and leaves no timer or socket behind.
+ */
+import type { Server } from 'node:http';
+import { closeServer, createHttpServer, listen, type Router } from '../platform/index.ts';
+import { CrlService, createCrlRouter } from '../ca/crl/index.ts';
+import { OcspResponder, createOcspRouter } from '../ca/ocsp/index.ts';
+import type { CaService } from '../ca/index.ts';
+import { openContext, type Context, type GlobalOpts } from './context.ts';
+import { openCa } from './ca-open.ts';
+import { createAdminServer } from './admin-server.ts';
+import { ensureServiceCert } from './service-certs.ts';
+import { InventoryService } from '../enrollment/inventory/service.ts';
+import { Onboarding, loadTrustAnchors } from '../enrollment/onboarding/index.ts';
+import { createAdminApiServer } from '../enrollment/admin/server.ts';
+import { join, resolve } from 'node:path';
+
+export const ROLES = ['ca', 'enroll', 'radius', 'broker'] as const;
+export type Role = (typeof ROLES)[number];
+
+export interface RunningNode {
+  ctx: Context;
+  ca: CaService;
+  crl: CrlService;
+  ocsp: OcspResponder;
+  http: Server;
+  admin: Server;
+  addresses: Record<string, string>;
+  inventory: InventoryService;
+  onboarding: Onboarding;
+  stop(): Promise<void>;
+}
+
+export async function startNode(g: GlobalOpts, roles: readonly Role[]): Promise<RunningNode> {
+  const ctx = await openContext(g, { needAudit: true, pollEvents: true });
+  const { config, log } = ctx;
+  const stops: Array<() => Promise<void> | void> = [];
+  try {
+    const ca = await openCa(ctx);
+    stops.push(() => ca.close());
+    if (config.db.url) await ctx.bus.listen(config.db.url);
+    const crl = new CrlService({ db: ctx.db, ca, bus: ctx.bus, config: config.ca.crl, publicUrl: config.http.publicUrl, log, audit: ctx.audit ?? undefined });
+    const ocsp = new OcspResponder({ ca, bus: ctx.bus, config: config.ca.ocsp, log, metrics: ctx.metrics });
+    const routers: Router[] = [];
+    if (roles.includes('ca')) {
+      await crl.start();
+      stops.push(() => crl.stop());
+      await ocsp.start();
+      stops.push(() => ocsp.stop());
+      routers.push(createCrlRouter(crl), createOcspRouter(ocsp));
+    }
+    const addresses: Record<string, string> = {};
+    const http = createHttpServer(routers, config.http, log);
+    const a = await listen(http, config.http.port, config.http.host);
+    addresses.http = `http://${a.address}:${a.port}`;
+    stops.push(() => closeServer(http));
+    const keyDir = resolve(config.ca.keyDir ?? join(config.dataDir, 'ca'));
+    const passphrase = config.ca.keyPassphrase!.reveal();
+    const inventory = new InventoryService({ db: ctx.db, audit: ctx.audit!, bus: ctx.bus });
+    const onboarding = new Onboarding({ db: ctx.db, audit: ctx.audit!, bus: ctx.bus, ca, inventory, config: config.enrollment, idevidAnchors: loadTrustAnchors(config.enrollment.idevid.trustAnchors) });
+    if (roles.includes('ca') && config.api.enabled) {
+      const names = config.api.serverNames;
+      const tls = await ensureServiceCert(ca, { keyDir, passphrase, name: 'api', dns: names.filter((n) => !/^[\d.:]+$/.test(n)), ip: names.filter((n) => /^[\d.:]+$/.test(n)) });
+      const api = createAdminApiServer({ db: ctx.db, ca, inventory, onboarding, admins: config.api.admins, maxBodyBytes: config.api.maxBodyBytes }, tls, log);
+      const c = await listen(api, config.api.port, config.api.host);
+      addresses.api = `https://${c.address}:${c.port}`;
+      stops.push(() => closeServer(api));
+    }
+    const admin = createAdminServer({ metrics: ctx.metrics, db: ctx.db, log });
+    const b = await listen(admin, config.admin.port, config.admin.host);
+    addresses.admin = `http://${b.address}:${b.port}`;
+    stops.push(() => closeServer(admin));
+    const cp = setInterval(() => void ctx.audit?.checkpointIfDue().catch((e) => log.warn({ err: e }, 'audit checkpoint failed')), 60_000);
+    cp.unref();
+    stops.push(() => clearInterval(cp));
+    log.info({ roles, addresses, issuer: ca.activeIssuer().record.id }, 'gatehouse node started');
+    let stopped = false;
+    return {
+      ctx,
+      ca,
+      crl,
+      ocsp,
+      http,
+      admin,
+      addresses,
+      inventory,
+      onboarding,
+      async stop() {
+        if (stopped) return;
+        stopped = true;
+        for (const s of stops.reverse()) await Promise.resolve(s()).catch((e) => log.warn({ err: e }, 'stop step failed'));
+        await ctx.close();
+      },
+    };
+  } catch (e) {
+    for (const s of stops.reverse()) await Promise.resolve(s()).catch(() => undefined);
+    await ctx.close();
+    throw e;
+  }
+}

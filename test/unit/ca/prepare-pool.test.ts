@@ -1,0 +1,56 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { parseTbs } from '../../../ca/cert-parse.ts';
+import { PreparePool } from '../../../ca/prepare-pool.ts';
+import type { PrepareInput } from '../../../ca/prepare.ts';
+import { isAppError } from '../../../platform/errors.ts';
+import { makeCsr } from '../../helpers/pki.ts';
+import { grant, memoryIssuer, NOW, profiles } from './fixtures.ts';
+
+function input(csrDer = makeCsr().csrDer, g = grant()): PrepareInput {
+  const i = memoryIssuer();
+  return { csrDer, grant: g, profile: profiles.get(g.profile)!, issuer: { ...i, keyAlgorithm: i.signer.algorithm }, now: NOW };
+}
+
+test('a worker and the inline path prepare the same kind of TBS and raise the same codes', async () => {
+  const inline = new PreparePool(0, [...profiles.values()]);
+  const pool = new PreparePool(1, [...profiles.values()]);
+  try {
+    assert.equal(pool.size, 1);
+    const same = input();
+    const [a, b] = await Promise.all([inline.run(same), pool.run(same)]);
+    assert.ok(Buffer.isBuffer(b.tbs));
+    const [ta, tb] = [parseTbs(a.tbs), parseTbs(b.tbs)];
+    assert.deepEqual({ ...tb, serialContent: null }, { ...ta, serialContent: null }, 'same TBS apart from the serial');
+    assert.notEqual(a.serialHex, b.serialHex);
+    assert.equal(b.notAfter.getTime(), a.notAfter.getTime());
+    const bad = Buffer.from(makeCsr().csrDer);
+    bad[bad.length - 2] = (bad[bad.length - 2] as number) ^ 0x55;
+    for (const p of [inline, pool]) {
+      await assert.rejects(p.run(input(bad)), (e) => isAppError(e, 'ERR_CSR_SIGNATURE'));
+      await assert.rejects(p.run(input(undefined, grant({ sans: { email: ['a@example.com'] } }))), (e) => isAppError(e, 'ERR_PROFILE_POLICY'));
+      await assert.rejects(p.run(input(makeCsr('RSA-1024').csrDer)), (e) => isAppError(e, 'ERR_KEY_POLICY'));
+    }
+    // functions in the grant (Grant.onReserve) never reach the worker
+    await pool.run(input(undefined, grant({ onReserve: async () => undefined })));
+  } finally {
+    await inline.close();
+    await pool.close();
+  }
+});
+
+test('a dying worker fails only its own jobs and is replaced; close() refuses new work', async () => {
+  const pool = new PreparePool(1, [...profiles.values()]);
+  try {
+    await pool.run(input());
+    const slot = (pool as unknown as { slots: Array<{ worker: { terminate(): Promise<number> } }> }).slots[0]!;
+    const inFlight = pool.run(input());
+    await slot.worker.terminate();
+    await assert.rejects(inFlight, (e) => isAppError(e, 'ERR_INTERNAL'));
+    const again = await pool.run(input());
+    assert.ok(again.tbs.length > 100, 'a new worker took over');
+  } finally {
+    await pool.close();
+  }
+  await assert.rejects(pool.run(input()), (e) => isAppError(e, 'ERR_ISSUER_UNAVAILABLE'));
+});
