@@ -1,6 +1,12 @@
 /**
  * HTTP(S) server factory with the timeouts every listener needs (slow-loris clients are cut),
  * a chain of routers, and a plain 404 when none matched. Never lets a handler crash the process.
+ *
+ * Rules:
+ * - Timeouts are checked every connectionsCheckingInterval (<= 1 s and below the smallest
+ *   timeout), not Node's default 30 s; a timed-out request is answered 408, a malformed one 400.
+ * - A TLS-level client error (handshake timeout, garbage instead of a ClientHello) cannot be
+ *   answered in HTTP: the socket is destroyed at once.
  */
 import { createServer as createHttp, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttps, type ServerOptions as HttpsOptions } from 'node:https';
@@ -33,14 +39,24 @@ export function createHttpServer(
       } else res.destroy();
     });
   };
-  const server = tls ? createHttps(tls, handler) : createHttp(handler);
-  server.requestTimeout = timeouts.requestTimeoutMs;
-  server.headersTimeout = timeouts.headersTimeoutMs;
-  server.keepAliveTimeout = timeouts.keepAliveTimeoutMs;
-  server.on('clientError', (_err, socket) => {
-    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n');
-    else socket.destroy();
+  const check = Math.max(50, Math.min(1000, Math.floor(Math.min(timeouts.requestTimeoutMs, timeouts.headersTimeoutMs) / 2)));
+  const base = {
+    requestTimeout: timeouts.requestTimeoutMs,
+    headersTimeout: timeouts.headersTimeoutMs,
+    keepAliveTimeout: timeouts.keepAliveTimeoutMs,
+    connectionsCheckingInterval: check,
+  };
+  const server = tls ? createHttps({ handshakeTimeout: timeouts.headersTimeoutMs, ...base, ...tls }, handler) : createHttp(base, handler);
+  server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+    const code = err.code ?? '';
+    if (!/^(HPE_|ERR_HTTP_)/.test(code) || !socket.writable) {
+      socket.destroy();
+      return;
+    }
+    const status = code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout' : code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : '400 Bad Request';
+    socket.end(`HTTP/1.1 ${status}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
   });
+  if (tls) server.on('tlsClientError', (_err, socket) => socket.destroy());
   return server;
 }
 
