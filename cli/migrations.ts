@@ -3,6 +3,6 @@ import { auditMigrations } from '../platform/audit/index.ts';
 import type { Migration } from '../platform/db/index.ts';
 import { eventMigrations } from '../platform/events.ts';
 import { caMigrations } from '../ca/migrations.ts';
-import { enrollmentMigrations } from '../enrollment/migrations.ts';
+import { enrollmentMigrations, scepMigrations } from '../enrollment/index.ts';
 
-export const allMigrations: Migration[] = [...auditMigrations, ...eventMigrations, ...caMigrations, ...enrollmentMigrations];
+export const allMigrations: Migration[] = [...auditMigrations, ...eventMigrations, ...caMigrations, ...enrollmentMigrations, ...scepMigrations];

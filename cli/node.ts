@@ -14,8 +14,7 @@ import { openContext, type Context, type GlobalOpts } from './context.ts';
 import { openCa } from './ca-open.ts';
 import { createAdminServer } from './admin-server.ts';
 import { ensureServiceCert } from './service-certs.ts';
-import { InventoryService } from '../enrollment/inventory/service.ts';
-import { Onboarding, loadTrustAnchors } from '../enrollment/onboarding/index.ts';
+import { InventoryService, Onboarding, loadTrustAnchors, createEstServer, createScepRouter, openScepRa } from '../enrollment/index.ts';
 import { createAdminApiServer } from '../enrollment/admin/server.ts';
 import { join, resolve } from 'node:path';
 
@@ -51,20 +50,33 @@ export async function startNode(g: GlobalOpts, roles: readonly Role[]): Promise<
       stops.push(() => crl.stop());
       await ocsp.start();
       stops.push(() => ocsp.stop());
-      routers.push(createCrlRouter(crl), createOcspRouter(ocsp));
+      // shared caches must not keep a pre-revocation CRL for a day: cap max-age
+      routers.push(createCrlRouter(crl, { maxAgeCapSeconds: Math.min(config.ca.crl.rebuildIntervalSeconds, 300) }), createOcspRouter(ocsp));
     }
     const addresses: Record<string, string> = {};
+    const keyDir = resolve(config.ca.keyDir ?? join(config.dataDir, 'ca'));
+    const passphrase = config.ca.keyPassphrase!.reveal();
+    const idevidAnchors = loadTrustAnchors(config.enrollment.idevid.trustAnchors);
+    const inventory = new InventoryService({ db: ctx.db, audit: ctx.audit!, bus: ctx.bus });
+    const onboarding = new Onboarding({ db: ctx.db, audit: ctx.audit!, bus: ctx.bus, ca, inventory, config: config.enrollment, idevidAnchors });
+    const split = (names: readonly string[]) => ({ dns: names.filter((n) => !/^[\d.:]+$/.test(n)), ip: names.filter((n) => /^[\d.:]+$/.test(n)) });
+    if (roles.includes('enroll') && config.enrollment.scep.enabled) {
+      const ra = await openScepRa({ dir: keyDir, passphrase, ca, keyAlgorithm: config.enrollment.scep.raKeyAlgorithm, log });
+      routers.push(createScepRouter({ db: ctx.db, onboarding, ca, ra, config: config.enrollment, log, metrics: ctx.metrics, crlSource: crl }));
+    }
+    if (roles.includes('enroll') && config.enrollment.est.enabled) {
+      const t = await ensureServiceCert(ca, { keyDir, passphrase, name: 'est', ...split(config.enrollment.est.serverNames) });
+      const est = createEstServer({ onboarding, ca, config: { ...config.enrollment.est, labels: config.enrollment.labels, approval: config.enrollment.approval }, tls: { key: t.key, cert: t.certPem }, idevidAnchors, log, metrics: ctx.metrics });
+      const e = await est.listen(config.enrollment.est.port, config.enrollment.est.host);
+      addresses.est = `https://${e.address}:${e.port}`;
+      stops.push(() => est.close());
+    }
     const http = createHttpServer(routers, config.http, log);
     const a = await listen(http, config.http.port, config.http.host);
     addresses.http = `http://${a.address}:${a.port}`;
     stops.push(() => closeServer(http));
-    const keyDir = resolve(config.ca.keyDir ?? join(config.dataDir, 'ca'));
-    const passphrase = config.ca.keyPassphrase!.reveal();
-    const inventory = new InventoryService({ db: ctx.db, audit: ctx.audit!, bus: ctx.bus });
-    const onboarding = new Onboarding({ db: ctx.db, audit: ctx.audit!, bus: ctx.bus, ca, inventory, config: config.enrollment, idevidAnchors: loadTrustAnchors(config.enrollment.idevid.trustAnchors) });
     if (roles.includes('ca') && config.api.enabled) {
-      const names = config.api.serverNames;
-      const tls = await ensureServiceCert(ca, { keyDir, passphrase, name: 'api', dns: names.filter((n) => !/^[\d.:]+$/.test(n)), ip: names.filter((n) => /^[\d.:]+$/.test(n)) });
+      const tls = await ensureServiceCert(ca, { keyDir, passphrase, name: 'api', ...split(config.api.serverNames) });
       const api = createAdminApiServer({ db: ctx.db, ca, inventory, onboarding, admins: config.api.admins, maxBodyBytes: config.api.maxBodyBytes }, tls, log);
       const c = await listen(api, config.api.port, config.api.host);
       addresses.api = `https://${c.address}:${c.port}`;

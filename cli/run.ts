@@ -1,5 +1,6 @@
 /** Wraps a command action: global options, error reporting, exit code. */
 import type { Command } from 'commander';
+import { userInfo } from 'node:os';
 import type { GlobalOpts } from './context.ts';
 import { makeOut, reportError, type Out } from './output.ts';
 
@@ -19,4 +20,13 @@ export function action<O>(fn: Action<O>) {
       process.exitCode = reportError(e, Boolean(g.json));
     }
   };
+}
+
+/** The audit actor for changes made from the command line: the operating-system user. */
+export function cliActor(): string {
+  try {
+    return `cli:${userInfo().username}`;
+  } catch {
+    return 'cli:operator';
+  }
 }

@@ -10,7 +10,7 @@ import { REVOCATION_REASONS, normalizeSerial, type CertRecord, type RevocationRe
 import { openContext, type GlobalOpts } from '../context.ts';
 import { withCa } from '../ca-open.ts';
 import { pem, readDerOrPem } from '../files.ts';
-import { action } from '../run.ts';
+import { action, cliActor } from '../run.ts';
 
 const many = (v: string, prev: string[] = []) => [...prev, v];
 const ctxFor = (g: GlobalOpts) => () => openContext(g, { needAudit: true, logLevel: 'silent' });
@@ -65,7 +65,7 @@ export function registerCert(program: Command): void {
             ...(o.days ? { validityDays: Number(o.days) } : {}),
             ...(o.device ? { deviceId: o.device } : {}),
             ...(o.serverAuth ? { serverAuth: true } : {}),
-            actor: `cli:${process.env.USER ?? 'operator'}`,
+            actor: cliActor(),
           });
           const text = pem('CERTIFICATE', c.der) + c.chain.map((d) => pem('CERTIFICATE', d)).join('');
           if (o.out) writeFileSync(o.out, text);
@@ -121,10 +121,9 @@ export function registerCert(program: Command): void {
     .action(
       action<{ reason: string; issuer?: string; invalidityDate?: string }>(async (o, g, out, [serial]) =>
         withCa(ctxFor(g), async (ctx, ca) => {
-          if (!(o.reason in REVOCATION_REASONS)) throw new AppError('ERR_REVOCATION_REASON', `unknown reason ${o.reason}`);
           if (ctx.config.db.url) await ctx.bus.listen(ctx.config.db.url).catch(() => undefined);
           const r = await ca.revoke(normalizeSerial(serial!), o.reason as RevocationReason, {
-            actor: `cli:${process.env.USER ?? 'operator'}`,
+            actor: cliActor(),
             ...(o.issuer ? { issuerId: o.issuer } : {}),
             ...(o.invalidityDate ? { invalidityDate: new Date(o.invalidityDate) } : {}),
           });

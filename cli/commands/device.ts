@@ -16,11 +16,11 @@ import { loadTrustAnchors, Onboarding } from '../../enrollment/onboarding/index.
 import type { Device } from '../../enrollment/inventory/model.ts';
 import { openContext, type Context, type GlobalOpts } from '../context.ts';
 import { withCa } from '../ca-open.ts';
-import { action } from '../run.ts';
+import { action, cliActor } from '../run.ts';
 import type { CaService } from '../../ca/index.ts';
 
 const many = (v: string, prev: string[] = []) => [...prev, v];
-const actor = () => `cli:${process.env.USER ?? 'operator'}`;
+const actor = cliActor;
 const ctxFor = (g: GlobalOpts) => () => openContext(g, { needAudit: true, logLevel: 'silent' });
 
 function services(ctx: Context, ca: CaService) {

@@ -12,7 +12,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { AppError, Router, mediaType, readBody } from '../../platform/index.ts';
-import { REVOCATION_REASONS, normalizeSerial, type CertificateAuthority, type RevocationReason } from '../../ca/index.ts';
+import { normalizeSerial, type CertificateAuthority, type RevocationReason } from '../../ca/index.ts';
 import { fromPem, toPem } from '../../ca/asn1/index.ts';
 import type { InventoryService } from '../inventory/service.ts';
 import type { Onboarding } from '../onboarding/index.ts';
@@ -39,19 +39,41 @@ function csrFrom(v: unknown): Buffer {
 }
 
 const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
+/** JSON bodies are small; only /devices/import takes large ones. */
+const JSON_LIMIT = 256 * 1024;
+/** Profiles the API may issue: the CA's own roles (OCSP signing, SCEP RA) never leave the CLI. */
+const API_PROFILES = new Set(['device-tls', 'radius-server', 'admin-client']);
+const limitOf = (v: string | null) => {
+  const n = Number.parseInt(v ?? '', 10);
+  return Number.isSafeInteger(n) && n > 0 ? Math.min(n, 1000) : 100;
+};
+
+function decodeParts(rest: string): string[] {
+  try {
+    return rest.split('/').filter(Boolean).map((s) => decodeURIComponent(s));
+  } catch {
+    throw new AppError('ERR_BAD_INPUT', 'malformed percent-encoding in the path');
+  }
+}
 
 export function createAdminRouter(d: AdminApiDeps): Router {
   const r = new Router(jsonErrorMapper);
   const certs: H = async (req, res, admin, p, url) => {
     if (p.length === 0 && req.method === 'GET') {
       const q = url.searchParams;
-      const rows = await d.ca.listCerts({ ...(q.get('deviceId') ? { deviceId: q.get('deviceId')! } : {}), ...(q.get('state') ? { state: q.get('state') as never } : {}), ...(q.get('profile') ? { profile: q.get('profile')! } : {}), limit: Math.min(Number(q.get('limit') ?? 100), 1000) });
+      const rows = await d.ca.listCerts({ ...(q.get('deviceId') ? { deviceId: q.get('deviceId')! } : {}), ...(q.get('state') ? { state: q.get('state') as never } : {}), ...(q.get('profile') ? { profile: q.get('profile')! } : {}), limit: limitOf(q.get('limit')) });
       return send(res, 200, { certificates: rows.map(({ der: _d, ...rest }) => rest) });
     }
     if (p.length === 0 && req.method === 'POST') {
-      const b = await readJson(req, d.maxBodyBytes);
+      const b = await readJson(req, JSON_LIMIT);
+      const profile = str(b.profile) ?? 'device-tls';
+      if (!API_PROFILES.has(profile)) throw new AppError('ERR_FORBIDDEN', `profile ${profile} is not issued through the API`);
+      const emails = ((b.sans as { email?: unknown } | undefined)?.email ?? []) as unknown[];
+      // an admin certificate is an identity: only for the configured administrators, never "any email"
+      if (profile === 'admin-client' && (d.admins.length === 0 || !emails.every((e) => typeof e === 'string' && d.admins.map((a) => a.toLowerCase()).includes(e.toLowerCase()))))
+        throw new AppError('ERR_FORBIDDEN', 'admin-client certificates are issued only for emails listed in api.admins');
       const c = await d.ca.issue(csrFrom(b.csr), {
-        profile: str(b.profile) ?? 'device-tls',
+        profile,
         subject: (b.subject as never) ?? {},
         sans: (b.sans as never) ?? {},
         ...(typeof b.validityDays === 'number' ? { validityDays: b.validityDays } : {}),
@@ -71,9 +93,8 @@ export function createAdminRouter(d: AdminApiDeps): Router {
       throw new AppError('ERR_CERT_UNKNOWN', `no certificate ${serial}`);
     }
     if (p.length === 2 && p[1] === 'revoke' && req.method === 'POST') {
-      const b = await readJson(req, d.maxBodyBytes);
+      const b = await readJson(req, JSON_LIMIT);
       const reason = str(b.reason) ?? 'unspecified';
-      if (!(reason in REVOCATION_REASONS)) throw new AppError('ERR_REVOCATION_REASON', `unknown reason ${reason}`);
       const out = await d.ca.revoke(serial, reason as RevocationReason, { actor: admin.actor, ...(str(b.issuerId) ? { issuerId: str(b.issuerId)! } : {}), ...(str(b.invalidityDate) ? { invalidityDate: new Date(str(b.invalidityDate)!) } : {}) });
       return send(res, 200, out);
     }
@@ -81,7 +102,7 @@ export function createAdminRouter(d: AdminApiDeps): Router {
   };
   const segments: H = async (req, res, admin, p) => {
     if (p.length === 0 && req.method === 'GET') return send(res, 200, { segments: await d.inventory.segments() });
-    if (p.length === 1 && req.method === 'PUT') return send(res, 200, await d.inventory.putSegment({ ...(await readJson(req, d.maxBodyBytes)), name: p[0] } as never, admin.actor));
+    if (p.length === 1 && req.method === 'PUT') return send(res, 200, await d.inventory.putSegment({ ...(await readJson(req, JSON_LIMIT)), name: p[0] } as never, admin.actor));
     if (p.length === 1 && req.method === 'DELETE') {
       await d.inventory.deleteSegment(p[0]!, admin.actor);
       return send(res, 200, { deleted: p[0] });
@@ -93,7 +114,7 @@ export function createAdminRouter(d: AdminApiDeps): Router {
       const q = url.searchParams;
       return send(res, 200, { devices: await d.inventory.list({ ...(q.get('state') ? { state: q.get('state') as never } : {}), ...(q.get('segment') ? { segment: q.get('segment')! } : {}), ...(q.get('function') ? { function: q.get('function')! } : {}) }) });
     }
-    if (p.length === 0 && req.method === 'POST') return send(res, 201, await d.inventory.addDevice((await readJson(req, d.maxBodyBytes)) as never, admin.actor));
+    if (p.length === 0 && req.method === 'POST') return send(res, 201, await d.inventory.addDevice((await readJson(req, JSON_LIMIT)) as never, admin.actor));
     if (p.length === 1 && p[0] === 'import' && req.method === 'POST') {
       const type = mediaType(req);
       if (type !== 'text/csv' && type !== 'application/json') throw new AppError('ERR_UNSUPPORTED_MEDIA_TYPE', 'import takes text/csv or application/json');
@@ -106,14 +127,14 @@ export function createAdminRouter(d: AdminApiDeps): Router {
       if (!dev) throw new AppError('ERR_DEVICE_UNKNOWN', `no device ${id}`);
       return send(res, 200, dev);
     }
-    if (p.length === 1 && req.method === 'PATCH') return send(res, 200, await d.inventory.updateDevice(id, (await readJson(req, d.maxBodyBytes)) as never, admin.actor));
+    if (p.length === 1 && req.method === 'PATCH') return send(res, 200, await d.inventory.updateDevice(id, (await readJson(req, JSON_LIMIT)) as never, admin.actor));
     if (p.length === 2 && req.method === 'POST') {
       const action = p[1];
       if (action === 'approve' || action === 'release') return send(res, 200, await d.inventory.approve(id, admin.actor));
-      if (action === 'quarantine') return send(res, 200, await d.inventory.quarantine(id, admin.actor, str((await readJson(req, d.maxBodyBytes)).reason) ?? 'unspecified'));
+      if (action === 'quarantine') return send(res, 200, await d.inventory.quarantine(id, admin.actor, str((await readJson(req, JSON_LIMIT)).reason) ?? 'unspecified'));
       if (action === 'retire') return send(res, 200, await d.onboarding.retire(id, admin.actor));
       if (action === 'token') {
-        const b = req.headers['content-length'] === '0' || !req.headers['content-type'] ? {} : await readJson(req, d.maxBodyBytes);
+        const b = req.headers['content-length'] === '0' || !req.headers['content-type'] ? {} : await readJson(req, JSON_LIMIT);
         const t = await d.onboarding.createToken(id, admin.actor, typeof b.ttlHours === 'number' ? b.ttlHours : undefined);
         return send(res, 201, { deviceId: id, token: t.token, expiresAt: t.expiresAt });
       }
@@ -126,7 +147,7 @@ export function createAdminRouter(d: AdminApiDeps): Router {
       return send(res, 200, { requests: rows.map(({ csr_der: _c, ...rest }) => rest) });
     }
     if (p.length === 2 && req.method === 'POST' && (p[1] === 'approve' || p[1] === 'reject')) {
-      const b = p[1] === 'approve' ? await readJson(req, d.maxBodyBytes) : {};
+      const b = p[1] === 'approve' ? await readJson(req, JSON_LIMIT) : {};
       await d.onboarding.decideRequest(p[0]!, p[1] === 'approve' ? 'approved' : 'rejected', str(b.deviceId) ?? null, admin.actor);
       return send(res, 200, { id: p[0], status: p[1] === 'approve' ? 'approved' : 'rejected' });
     }
@@ -135,7 +156,7 @@ export function createAdminRouter(d: AdminApiDeps): Router {
   const table: Record<string, H> = { certificates: certs, segments, devices, 'enrollment-requests': requests };
   r.prefix(['GET', 'POST', 'PUT', 'PATCH', 'DELETE'], '/api/v1', async (req, res, ctx) => {
     const admin = await authenticateAdmin(req, d.ca, d.admins);
-    const parts = ctx.rest.split('/').filter(Boolean).map((s) => decodeURIComponent(s));
+    const parts = decodeParts(ctx.rest);
     if (parts[0] === 'whoami' && parts.length === 1) return send(res, 200, admin);
     if (parts[0] === 'evidence' && parts.length === 1 && req.method === 'GET') return send(res, 200, await buildEvidence({ db: d.db, ca: d.ca, inventory: d.inventory }));
     const h = table[parts[0] ?? ''];

@@ -43,6 +43,9 @@ async function allCerts(ca: CertificateAuthority, state: 'issued' | 'revoked'): 
   }
 }
 
+/** Audit actions the RADIUS bridge writes when a NAS acknowledged a Disconnect or CoA. */
+export const NAS_ACK_ACTIONS: ReadonlySet<string> = new Set(['radius.coa.ack', 'radius.disconnect.ack']);
+
 const median = (xs: number[]) => (xs.length ? [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)]! : null);
 
 export async function buildEvidence(d: { db: Db; ca: CertificateAuthority; inventory: InventoryService; now?: Date; staleFirmwareDays?: number }): Promise<EvidenceReport> {
@@ -118,7 +121,7 @@ async function containmentCases(db: Db): Promise<ContainmentCase[]> {
     const c = open.get(dev);
     if (!c) continue;
     if (e.action === 'device.retire.evidence' && c.revokedAfterMs === null) c.revokedAfterMs = t - c.t;
-    if (/^radius\.(coa|disconnect)/.test(e.action) && /ack/i.test(e.action + JSON.stringify(e.data ?? {})) && c.nasAckAfterMs === null) c.nasAckAfterMs = t - c.t;
+    if (NAS_ACK_ACTIONS.has(e.action) && c.nasAckAfterMs === null) c.nasAckAfterMs = t - c.t;
   }
   for (const k of [...open.keys()]) finish(k);
   return done;

@@ -24,7 +24,7 @@ import type { Device } from '../inventory/model.ts';
 import { deviceGrant } from './grant.ts';
 import { verifyIdevid } from './idevid.ts';
 import { Tokens } from './tokens.ts';
-import { onboardingStore as store, type RequestRow } from './store.ts';
+import { onboardingStore as store, type RequestRow, type TokenRow } from './store.ts';
 
 export type Credential =
   | { kind: 'token'; token: string; claimedDeviceId?: string }
@@ -59,6 +59,10 @@ export interface OnboardingDeps {
 }
 
 const ENROLLABLE = new Set(['approved', 'enrolled']);
+/** Profiles a device may never obtain through enrollment (they authorize the CA's own roles). */
+export const INTERNAL_PROFILES: ReadonlySet<string> = new Set(['ocsp-responder', 'scep-ra', 'admin-client']);
+/** A reserved-but-unstored serial older than this is an orphan of a failed store step. */
+const ORPHAN_AFTER_MS = 10_000;
 
 export class Onboarding {
   readonly tokens: Tokens;
@@ -69,9 +73,9 @@ export class Onboarding {
   }
 
   profileFor(label?: string): { profile: string; serverAuth: boolean } {
-    if (!label) return { profile: this.d.config.defaultProfile, serverAuth: false };
-    const l = this.d.config.labels[label];
+    const l = label ? this.d.config.labels[label] : { profile: this.d.config.defaultProfile, serverAuth: false };
     if (!l) throw new AppError('ERR_NOT_FOUND', `unknown enrollment label ${label}`);
+    if (INTERNAL_PROFILES.has(l.profile)) throw new AppError('ERR_CONFIG', `profile ${l.profile} cannot be issued through enrollment`);
     return { profile: l.profile, serverAuth: l.serverAuth };
   }
 
@@ -83,10 +87,12 @@ export class Onboarding {
     const actor = `${input.protocol}:${c.kind}@${input.peer}`;
     switch (c.kind) {
       case 'token': {
-        const row = await this.tokens.check(c.token, input.peer);
+        const orphan = await this.orphanOfToken(c.token);
+        const row = orphan ? orphan.row : await this.tokens.check(c.token, input.peer);
         if (c.claimedDeviceId && c.claimedDeviceId !== row.device_id) throw new AppError('ERR_ENROLL_TOKEN_INVALID', 'enrollment token belongs to another device');
         const device = await this.enrollableDevice(row.device_id);
-        const consume = this.tokens.consumer(c.token);
+        if (orphan) await this.supersedeOrphan(orphan.issuerId, orphan.serial, device.id);
+        const consume = this.tokens.consumer(c.token, orphan?.serial);
         return this.issueFor(device, input, { profile, serverAuth, actor: `${actor}:${device.id}` }, consume);
       }
       case 'idevid': {
@@ -104,6 +110,27 @@ export class Onboarding {
       case 'none':
         return this.approvalFlow(input, csr.subject, { profile, serverAuth, actor });
     }
+  }
+
+  /**
+   * A token whose certificate was reserved but never stored (the store step failed, e.g. disk
+   * full) may be used again once: the orphan serial is revoked (superseded) and reissued.
+   */
+  private async orphanOfToken(token: string): Promise<{ row: TokenRow; issuerId: string; serial: string } | null> {
+    const row = await this.tokens.peek(token);
+    if (!row || row.used_at === null || !row.used_serial || row.revoked_at !== null) return null;
+    if (this.now() - Number(row.used_at) < ORPHAN_AFTER_MS || Number(row.expires_at) <= this.now()) return null;
+    for (const i of this.d.ca.issuers()) {
+      const rec = await this.d.ca.getCert(i.record.id, row.used_serial);
+      if (rec && rec.state === 'reserved' && rec.der === null && rec.deviceId === row.device_id) return { row, issuerId: i.record.id, serial: rec.serial };
+    }
+    return null;
+  }
+
+  private async supersedeOrphan(issuerId: string, serial: string, deviceId: string): Promise<void> {
+    await this.d.ca.revoke(serial, 'superseded', { actor: `enroll:retry:${deviceId}`, issuerId }).catch((e) => {
+      if (!(e instanceof AppError && e.code === 'ERR_ALREADY_REVOKED')) throw e;
+    });
   }
 
   private async enrollableDevice(id: string): Promise<Device> {
@@ -130,17 +157,27 @@ export class Onboarding {
     if (!deviceId) throw new AppError('ERR_FORBIDDEN', 'client certificate does not belong to a device');
     const certSubject = parseCertificate(certDer).tbs.subjectDer;
     const csrEmpty = csrSubjectDer.length <= 2;
-    if (!csrEmpty && !csrSubjectDer.equals(certSubject))
+    // RFC 5280 §7.1 name comparison in practice: same attributes and values, whatever the string
+    // type (clients re-encode UTF8String as PrintableString) and letter case
+    const same = (a: Buffer, b: Buffer) => a.equals(b) || formatName(a).toLowerCase() === formatName(b).toLowerCase();
+    if (!csrEmpty && !same(csrSubjectDer, certSubject))
       throw new AppError('ERR_REENROLL_SUBJECT_CHANGED', `re-enrollment must keep the subject (${formatName(certSubject)}), CSR asked for ${csrSubject}`);
     return this.enrollableDevice(deviceId);
   }
 
-  private async issueFor(device: Device, input: EnrollInput, g: { profile: string; serverAuth: boolean; actor: string }, consume?: (trx: Tx, serial: string) => Promise<void>, requestId?: string): Promise<EnrollOutcome> {
+  private async issueFor(
+    device: Device,
+    input: EnrollInput,
+    g: { profile: string; serverAuth: boolean; actor: string },
+    consume?: (trx: Tx, serial: string) => Promise<void>,
+    requestId?: string,
+    orphanSerial?: string,
+  ): Promise<EnrollOutcome> {
     const grant: Grant = deviceGrant(device, this.d.config, g);
     grant.onReserve = async (trx, serial) => {
       if (consume) await consume(trx, serial);
       // one approval, one certificate: a concurrent poll of the same request is told to poll again
-      if (requestId && !(await store.markRequestIssued(trx, requestId, grant.issuerId ?? this.d.ca.activeIssuer().record.id, serial)))
+      if (requestId && !(await store.markRequestIssued(trx, requestId, grant.issuerId ?? this.d.ca.activeIssuer().record.id, serial, orphanSerial)))
         throw new AppError('ERR_ENROLL_PENDING', 'the request is being issued; poll again', { retryAfter: 1 });
       await this.d.inventory.transition(device.id, 'enrolled', g.actor, { serial, protocol: input.protocol, renewal: Boolean(input.renewal) }, trx);
     };
@@ -169,6 +206,12 @@ export class Onboarding {
     if (r.status === 'rejected') throw new AppError('ERR_ENROLL_DENIED', 'enrollment request was rejected');
     if (r.status === 'issued') {
       const rec = r.issuer_id && r.issued_serial ? await this.d.ca.getCert(r.issuer_id, r.issued_serial) : null;
+      if (rec && rec.state === 'reserved' && rec.der === null && r.device_id && this.now() - rec.reservedAt.getTime() >= ORPHAN_AFTER_MS) {
+        // the store step of the first attempt failed: supersede the orphan serial and issue again
+        const device = await this.enrollableDevice(r.device_id);
+        await this.supersedeOrphan(rec.issuerId, rec.serial, device.id);
+        return this.issueFor(device, input, { ...g, actor: `${g.actor}:${device.id}` }, undefined, r.id, rec.serial);
+      }
       if (!rec?.der) throw new AppError('ERR_ENROLL_DENIED', 'enrollment request already used');
       const issuer = this.d.ca.issuer(rec.issuerId);
       return {
@@ -225,18 +268,26 @@ export class Onboarding {
     const before = await withTx(this.d.db, async (trx) => {
       const dev = await this.d.inventory.mustGet(trx, deviceId, true);
       tokensRevoked = await this.tokens.revokeAll(trx, deviceId);
-      await this.d.inventory.transition(deviceId, 'retired', actor, { tokensRevoked }, trx);
+      // retrying a retirement that stopped part-way finishes the revocations below
+      if (dev.state !== 'retired') await this.d.inventory.transition(deviceId, 'retired', actor, { tokensRevoked }, trx);
       return dev;
     });
     this.d.bus.emitLocal('device.changed', { deviceId, state: 'retired', segment: before.segment });
     const revoked: string[] = [];
-    for (const state of ['issued', 'reserved'] as const) {
-      for (const rec of await this.d.ca.listCerts({ deviceId, state, limit: 100_000 })) {
-        await this.d.ca.revoke(rec.serial, 'cessationOfOperation', { actor, issuerId: rec.issuerId });
-        revoked.push(`${rec.issuerId}:${rec.serial}`);
+    for (const state of ['issued', 'reserved', 'revoked'] as const) {
+      for (const rec of await this.d.ca.listCerts({ deviceId, state, limit: 10_000 })) {
+        // a certificate on hold could later be released: escalate it to a final reason
+        if (state === 'revoked' && rec.revocationReason !== 'certificateHold') continue;
+        try {
+          await this.d.ca.revoke(rec.serial, 'cessationOfOperation', { actor, issuerId: rec.issuerId });
+          revoked.push(`${rec.issuerId}:${rec.serial}`);
+        } catch (e) {
+          if (!(e instanceof AppError && e.code === 'ERR_ALREADY_REVOKED')) throw e;
+        }
       }
     }
     await this.d.audit.record({ actor, action: 'device.retire.evidence', target: `device:${deviceId}`, data: { revoked, tokensRevoked } });
     return { revoked, tokensRevoked };
   }
+
 }

@@ -37,8 +37,13 @@ export const onboardingStore = {
     return ((await q('enroll_tokens').where({ hash }).first()) as TokenRow | undefined) ?? null;
   },
   /** Marks the token used; returns false when another request used it first. */
-  async consumeToken(trx: Tx, hash: string, serial: string, now: number): Promise<boolean> {
-    const n = await trx('enroll_tokens').where({ hash }).whereNull('used_at').whereNull('revoked_at').where('expires_at', '>', now).update({ used_at: now, used_serial: serial });
+  async consumeToken(trx: Tx, hash: string, serial: string, now: number, orphanSerial?: string): Promise<boolean> {
+    const n = await trx('enroll_tokens')
+      .where({ hash })
+      .where((q) => (orphanSerial ? q.whereNull('used_at').orWhere('used_serial', orphanSerial) : q.whereNull('used_at')))
+      .whereNull('revoked_at')
+      .where('expires_at', '>', now)
+      .update({ used_at: now, used_serial: serial });
     return n === 1;
   },
   async revokeTokens(trx: Tx, deviceId: string, now: number): Promise<number> {
@@ -63,9 +68,15 @@ export const onboardingStore = {
   async decideRequest(trx: Tx, id: string, status: 'approved' | 'rejected', deviceId: string | null, by: string, now: number): Promise<void> {
     await trx('enroll_requests').where({ id }).update({ status, device_id: deviceId, decided_by: by, decided_at: now });
   },
-  /** approved -> issued; false when the request is no longer approved (another poll issued it). */
-  async markRequestIssued(trx: Tx, id: string, issuerId: string, serial: string): Promise<boolean> {
-    const n = await trx('enroll_requests').where({ id, status: 'approved' }).update({ status: 'issued', issuer_id: issuerId, issued_serial: serial });
+  /**
+   * approved -> issued; false when the request is no longer approved (another poll issued it).
+   * `orphanSerial`: an issued request whose certificate was never stored may be issued again.
+   */
+  async markRequestIssued(trx: Tx, id: string, issuerId: string, serial: string, orphanSerial?: string): Promise<boolean> {
+    const n = await trx('enroll_requests')
+      .where({ id })
+      .where((q) => (orphanSerial ? q.where({ status: 'approved' }).orWhere({ status: 'issued', issued_serial: orphanSerial }) : q.where({ status: 'approved' })))
+      .update({ status: 'issued', issuer_id: issuerId, issued_serial: serial });
     return n === 1;
   },
 };

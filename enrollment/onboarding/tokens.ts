@@ -33,6 +33,7 @@ export class Tokens {
 
   /** Creates a token inside trx (caller checks the device state). Returns the secret once. */
   async create(trx: Tx, deviceId: string, actor: string, ttlHours = this.d.ttlHours): Promise<{ token: string; expiresAt: Date }> {
+    if (!(Number.isFinite(ttlHours) && ttlHours > 0 && ttlHours <= 24 * 90)) throw new AppError('ERR_BAD_INPUT', 'token TTL must be between 0 and 2160 hours');
     const token = randomBytes(24).toString('hex');
     const now = this.now();
     const expires = now + Math.round(ttlHours * 3600_000);
@@ -59,11 +60,20 @@ export class Tokens {
     return row;
   }
 
-  /** For Grant.onReserve: consumes the token in the serial-reservation transaction. */
-  consumer(token: string): (trx: Tx, serial: string) => Promise<void> {
+  /** The token's row without any check or audit (null for a malformed or unknown token). */
+  async peek(token: string): Promise<TokenRow | null> {
+    const t = token.trim().toLowerCase();
+    return TOKEN_RE.test(t) ? store.getToken(this.d.db, hashToken(t)) : null;
+  }
+
+  /**
+   * For Grant.onReserve: consumes the token in the serial-reservation transaction. `orphanSerial`
+   * lets a token whose previous reservation was never stored be used once more.
+   */
+  consumer(token: string, orphanSerial?: string): (trx: Tx, serial: string) => Promise<void> {
     const hash = hashToken(token.trim().toLowerCase());
     return async (trx, serial) => {
-      if (!(await store.consumeToken(trx, hash, serial, this.now()))) throw new AppError('ERR_ENROLL_TOKEN_USED', 'enrollment token already used');
+      if (!(await store.consumeToken(trx, hash, serial, this.now(), orphanSerial))) throw new AppError('ERR_ENROLL_TOKEN_USED', 'enrollment token already used');
     };
   }
 

@@ -8,9 +8,13 @@
  *   senderNonce, CMS contentType (id-data) and messageDigest (RFC 8894 §3.2.1, §3.3.2).
  * - SUCCESS: the content is a pkcsPKIEnvelope encrypted to the requester's certificate (the
  *   request signer: self-signed for PKCSReq, the current certificate for RenewalReq) holding a
- *   degenerate certs-only SignedData with the issued certificate first, then the chain.
- * - FAILURE and PENDING: no pkcsPKIEnvelope; the SignedData carries no content and the
- *   messageDigest is over the empty string (RFC 8894 §3.3.2, RFC 5652 §5.4).
+ *   degenerate certs-only SignedData with the issued certificate first, then the chain (for
+ *   GetCRL, RFC 8894 §3.3.5: the CRL in the crls field instead).
+ * - FAILURE and PENDING: no pkcsPKIEnvelope (RFC 8894 §3.3.2): the SignedData encapsulates an
+ *   EMPTY id-data content and the messageDigest is over the empty string (RFC 5652 §5.4).
+ *   The empty OCTET STRING is there, not omitted: OpenSSL-based clients (certmonger
+ *   scep-submit, PKCS7_verify) reject a CertRep without content ("no content"), and micromdm
+ *   sends the same shape.
  * - Content encryption defaults to AES-128-CBC (every SCEPStandard client supports it); pass
  *   the request's algorithm when it is AES or DES-EDE3. Single DES is never sent.
  * - Inputs are validated (transactionID charset/length, 16-octet nonce, status/failInfo
@@ -46,6 +50,8 @@ export interface CertRepInput {
   recipientNonce: Buffer;
   issuedCertDer?: Buffer;
   caChainDer?: Buffer[];
+  /** GetCRL answer (RFC 8894 §3.3.5): a CertificateList sent instead of certificates. */
+  crlDer?: Buffer;
   /** The request signer's certificate (PkiMessage.signerCertDer); required for SUCCESS. */
   recipientCertDer?: Buffer;
   ra: ScepRa;
@@ -62,19 +68,20 @@ function validate(p: CertRepInput): void {
   if (p.failInfo !== undefined && (p.status !== 'FAILURE' || !(p.failInfo in FAIL_INFO))) throw bad('failInfo');
   if (p.failInfoText !== undefined && (p.status !== 'FAILURE' || p.failInfoText.length > 256))
     throw bad('failInfoText');
-  if (p.status === 'SUCCESS' && (!p.issuedCertDer || !p.recipientCertDer)) {
-    throw bad('SUCCESS needs issuedCertDer and recipientCertDer');
+  if (p.status === 'SUCCESS' && ((!p.issuedCertDer && !p.crlDer) || !p.recipientCertDer)) {
+    throw bad('SUCCESS needs issuedCertDer (or crlDer) and recipientCertDer');
   }
 }
 
 export async function buildCertRep(p: CertRepInput): Promise<Buffer> {
   validate(p);
   const digest = p.digest ?? 'sha256';
-  let eContent: Buffer | undefined;
-  if (p.status === 'SUCCESS' && p.issuedCertDer && p.recipientCertDer) {
+  let eContent: Buffer = Buffer.alloc(0);
+  if (p.status === 'SUCCESS' && p.recipientCertDer) {
     const cipher = cipherByName(p.contentEncryption ?? 'aes-128-cbc');
     if (!cipher || cipher.name === 'des-cbc') throw bad('contentEncryption');
-    const degenerate = buildDegenerate([p.issuedCertDer, ...(p.caChainDer ?? [])]);
+    const certs = p.issuedCertDer ? [p.issuedCertDer, ...(p.caChainDer ?? [])] : [];
+    const degenerate = buildDegenerate(certs, p.crlDer ? [p.crlDer] : []);
     let recipient;
     try {
       recipient = certInfo(p.recipientCertDer);
@@ -91,9 +98,7 @@ export async function buildCertRep(p: CertRepInput): Promise<Buffer> {
     failInfoText: p.failInfoText,
     senderNonce: randomBytes(NONCE_LENGTH),
     recipientNonce: p.recipientNonce,
-    messageDigest: createHash(digest)
-      .update(eContent ?? Buffer.alloc(0))
-      .digest(),
+    messageDigest: createHash(digest).update(eContent).digest(),
   });
   return encodeSignedData({
     digests: [digest],

@@ -8,8 +8,8 @@
  * - Certificate order is kept as given: GetCACert lists the RA certificate(s) before the CA
  *   (RFC 8894 §4.2.1.2, content type application/x-x509-ca-ra-cert); in a CertRep the issued
  *   certificate comes first (RFC 8894 §3.3.2 — clients such as micromdm take certificates[0]).
- * - At least one certificate; each input must be a single DER SEQUENCE (a Certificate), checked
- *   before it is embedded.
+ * - At least one certificate (or, for GetCRL, at least one CRL); each input must be a single DER
+ *   SEQUENCE of three elements (Certificate / CertificateList), checked before it is embedded.
  * - parseDegenerate accepts only this shape (no signers) and returns each certificate's bytes
  *   exactly as encoded; anything else is ERR_SCEP_BAD_MESSAGE. Input is size-capped.
  */
@@ -32,11 +32,17 @@ function assertCertificate(der: Buffer): void {
   if (!ok) throw new AppError('ERR_BAD_INPUT', 'not a DER certificate');
 }
 
-/** Certs-only SignedData (ContentInfo DER) carrying `certs` in the given order. */
-export function buildDegenerate(certs: readonly Buffer[]): Buffer {
-  if (certs.length === 0 || certs.length > MAX_CERTS) throw new AppError('ERR_BAD_INPUT', 'need 1..16 certificates');
+/**
+ * Certs-only SignedData (ContentInfo DER) carrying `certs` in the given order; with `crls` it is
+ * the GetCRL payload (RFC 8894 §3.3.5: the CRL in the crls field, certificates may be empty).
+ */
+export function buildDegenerate(certs: readonly Buffer[], crls: readonly Buffer[] = []): Buffer {
+  const min = crls.length > 0 ? 0 : 1;
+  if (certs.length < min || certs.length > MAX_CERTS) throw new AppError('ERR_BAD_INPUT', 'need 1..16 certificates');
+  if (crls.length > MAX_CERTS) throw new AppError('ERR_BAD_INPUT', 'too many CRLs');
   certs.forEach(assertCertificate);
-  return encodeSignedData({ digests: [], certificates: [...certs], signerInfos: [] });
+  crls.forEach(assertCertificate); // CertificateList is also SEQUENCE { tbs, algorithm, signature }
+  return encodeSignedData({ digests: [], certificates: [...certs], crls: [...crls], signerInfos: [] });
 }
 
 /** Certificates of a certs-only SignedData, in message order. */

@@ -1,5 +1,6 @@
 /**
- * SCEP message layer (RFC 8894): pure functions, no HTTP, no CA. Enter the folder here.
+ * SCEP (RFC 8894): the message layer (pure functions, no HTTP, no CA) and the service on top of
+ * it. Enter the folder here.
  *
  * Rules this folder enforces (details and RFC sections in each file's header):
  * - Requests (message.ts, signed-data.ts, envelope.ts, key-transport.ts, attributes.ts, der.ts):
@@ -10,16 +11,10 @@
  * - Responses (certrep.ts): RA-signed CertRep with every attribute §3.3.2 requires, a fresh
  *   senderNonce, and on SUCCESS the certificates enveloped to the requester.
  * - GetCACert / GetCACaps bodies (degenerate.ts §4.2, capabilities.ts §3.5.2).
- *
- * How the router (later) uses it, per PKIOperation:
- *   const msg = await parsePkiMessage(body, ra, { allowDesCbc: cfg.allowDesCbc });
- *   const grant = await onboarding.authorize(...);   // challenge password or current cert
- *   const cert = await ca.issue(msg.csrDer, grant);
- *   const rep = await buildCertRep({ status: 'SUCCESS', transactionId: msg.transactionId,
- *     recipientNonce: msg.senderNonce, issuedCertDer: cert, caChainDer: [caDer],
- *     recipientCertDer: msg.signerCertDer, ra, digest: 'sha256' });
- * GetCACert → buildDegenerate([raDer, caDer]) as SCEP_CONTENT_TYPES.caRaCert;
- * GetCACaps → getCaCapsText() as text/plain.
+ * - Service (handlers.ts, requests.ts, lookups.ts, router.ts, ra.ts, transactions.ts, store.ts,
+ *   errors.ts): the HTTP binding (§4), PKCSReq/RenewalReq/CertPoll through onboarding with
+ *   idempotent transactionIDs, GetCert/GetCRL, the RSA RA identity, and the one AppError ->
+ *   failInfo mapping. `gatehouse serve` wires createScepRouter + openScepRa + scepMigrations.
  *
  * Failures (RFC 8894 §3.3.2: a CertRep FAILURE, never an HTTP 500):
  * - parsePkiMessage throws AppError ERR_SCEP_BAD_MESSAGE | _BAD_SIGNATURE | _BAD_RECIPIENT with
@@ -40,3 +35,12 @@ export type { ContentEncryption, ScepCapability, ScepDigest } from './capabiliti
 export { MESSAGE_TYPE, PKI_STATUS, FAIL_INFO, isValidTransactionId } from './attributes.ts';
 export type { FailInfo, PkiStatus, RequestMessageType } from './attributes.ts';
 export type { KeyTransport } from './envelope.ts';
+
+// SCEP service (router + handlers + RA + transactions): what `gatehouse serve` wires.
+export { createScepRouter, type ScepRouterOptions } from './router.ts';
+export { createScepHandlers, type ScepHandlerDeps, type ScepHandlers, type ScepReply } from './handlers.ts';
+export { openScepRa, ScepRaIdentity, RA_SUBJECT_CN, type ScepRaOptions, type ScepRaSource } from './ra.ts';
+export { ScepTransactions } from './transactions.ts';
+export { scepMigrations } from './migrations.ts';
+export { scepVerdictOf, type ScepVerdict } from './errors.ts';
+export type { ScepCrlSource } from './lookups.ts';

@@ -155,10 +155,14 @@ export function encodeSignedData(p: {
   digests: ScepDigest[];
   eContent?: Buffer;
   certificates: Buffer[];
+  /** CertificateList DERs for the crls [1] field (GetCRL answer, RFC 8894 §3.3.5). */
+  crls?: Buffer[];
   signerInfos: Buffer[];
 }): Buffer {
   const encap = p.eContent ? seq(oid(OID.data), ctx(0, octets(p.eContent))) : seq(oid(OID.data));
   const certs = p.certificates.length > 0 ? [tlv(0xa0, ...p.certificates)] : [];
-  const sd = seq(integer(1), setOf(p.digests.map((d) => algId(DIGEST_OID[d]))), encap, ...certs, setOf(p.signerInfos));
+  const crls = p.crls?.length ? [tlv(0xa1, ...p.crls)] : [];
+  const digests = setOf(p.digests.map((d) => algId(DIGEST_OID[d])));
+  const sd = seq(integer(1), digests, encap, ...certs, ...crls, setOf(p.signerInfos));
   return seq(oid(OID.signedData), ctx(0, sd));
 }

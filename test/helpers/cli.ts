@@ -41,7 +41,7 @@ export interface Serving {
 
 export async function startServe(args: string[], env: Record<string, string>, cwd?: string, timeoutMs = 30_000): Promise<Serving> {
   const proc = spawn(process.execPath, [GATEHOUSE, '--json', 'serve', ...args], {
-    env: { ...process.env, GATEHOUSE_HTTP__PORT: '0', GATEHOUSE_ADMIN__PORT: '0', GATEHOUSE_API__PORT: '0', GATEHOUSE_LOG__LEVEL: 'warn', ...env },
+    env: { ...process.env, GATEHOUSE_HTTP__PORT: '0', GATEHOUSE_ADMIN__PORT: '0', GATEHOUSE_API__PORT: '0', GATEHOUSE_ENROLLMENT__EST__PORT: '0', GATEHOUSE_LOG__LEVEL: 'warn', ...env },
     cwd,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
