@@ -52,6 +52,7 @@ export class EventBus {
   private closed = false;
   private feedDb: Db | null = null;
   private pollTimer: NodeJS.Timeout | null = null;
+  private heartbeat: NodeJS.Timeout | null = null;
 
   /** `channel` defaults to gatehouse_events; nodes sharing a PostgreSQL schema must share it. */
   constructor(
@@ -103,6 +104,7 @@ export class EventBus {
     const row = (await db('gh_events').max({ m: 'id' }).first()) as { m: number | null } | undefined;
     let last = Number(row?.m ?? 0);
     let busy = false;
+    let failing = false;
     const tick = async () => {
       if (busy || this.closed) return;
       busy = true;
@@ -112,9 +114,14 @@ export class EventBus {
           last = Number(r.id);
           if (r.origin !== this.nodeId) this.emitter.emit(r.topic, JSON.parse(r.payload));
         }
+        if (failing) {
+          failing = false;
+          this.emitter.emit('bus.resync', {});
+        }
         if (rows.length === 0 && Math.random() < 0.01) await db('gh_events').where('ts', '<', Date.now() - 3_600_000).delete();
       } catch (e) {
-        this.log.warn({ err: e }, 'event feed poll failed');
+        if (!failing) this.log.warn({ err: e }, 'event feed poll failed');
+        failing = true;
       } finally {
         busy = false;
       }
@@ -124,15 +131,41 @@ export class EventBus {
   }
 
   /** Starts listening for other nodes' events (PostgreSQL only). */
-  async listen(url: string): Promise<void> {
-    const connect = async (): Promise<void> => {
-      const c = new pg.Client({ connectionString: url });
-      c.on('error', (e) => this.log.warn({ err: e }, 'event listener connection error'));
-      c.on('end', () => {
+  /**
+   * Starts listening for other nodes' events (PostgreSQL only). The connection is probed every
+   * heartbeatMs (a half-open TCP connection never says `end`); a failed probe, a dropped
+   * connection or a failed (re)connect emits `bus.resync` at once so caches that depend on
+   * other nodes' events drop what they hold, then it reconnects with backoff and resyncs again.
+   */
+  async listen(url: string, opts: { heartbeatMs?: number } = {}): Promise<void> {
+    const heartbeatMs = opts.heartbeatMs ?? 5_000;
+    let backoff = 250;
+    const lost = (c: pg.Client, why: unknown) => {
+      if (this.closed || this.listener !== c) return;
+      this.listener = null;
+      this.log.warn({ err: why }, 'event listener lost; resyncing and reconnecting');
+      c.removeAllListeners('end');
+      void c.end().catch(() => undefined);
+      this.emitter.emit('bus.resync', {});
+      const retry = () => {
         if (this.closed) return;
-        this.listener = null;
-        setTimeout(() => void connect().then(() => this.emitter.emit('bus.resync', {})).catch(() => undefined), 500).unref();
-      });
+        connect()
+          .then(() => {
+            backoff = 250;
+            this.emitter.emit('bus.resync', {});
+          })
+          .catch((e) => {
+            this.log.warn({ err: e }, 'event listener reconnect failed');
+            backoff = Math.min(backoff * 2, 10_000);
+            setTimeout(retry, backoff).unref();
+          });
+      };
+      setTimeout(retry, backoff).unref();
+    };
+    const connect = async (): Promise<void> => {
+      const c = new pg.Client({ connectionString: url, keepAlive: true, application_name: `gh-events-${this.nodeId}`.slice(0, 63) });
+      c.on('error', (e) => lost(c, e));
+      c.on('end', () => lost(c, new Error('connection ended')));
       c.on('notification', (n) => {
         if (n.channel !== this.channel || !n.payload) return;
         try {
@@ -143,16 +176,36 @@ export class EventBus {
           this.log.warn({ err: e }, 'bad event payload ignored');
         }
       });
-      await c.connect();
-      await c.query(`LISTEN ${this.channel}`);
+      try {
+        await c.connect();
+        await c.query(`LISTEN ${this.channel}`);
+      } catch (e) {
+        await c.end().catch(() => undefined);
+        throw e;
+      }
       this.listener = c;
     };
     await connect();
+    this.heartbeat = setInterval(() => {
+      const c = this.listener;
+      if (!c) return;
+      const t = setTimeout(() => lost(c, new Error('heartbeat timed out')), heartbeatMs);
+      c.query('select 1').then(
+        () => clearTimeout(t),
+        (e) => {
+          clearTimeout(t);
+          lost(c, e);
+        },
+      );
+    }, heartbeatMs);
+    this.heartbeat.unref();
   }
+
 
   async close(): Promise<void> {
     this.closed = true;
     if (this.pollTimer) clearInterval(this.pollTimer);
+    if (this.heartbeat) clearInterval(this.heartbeat);
     this.emitter.removeAllListeners();
     if (this.listener) await this.listener.end().catch(() => undefined);
   }
