@@ -74,6 +74,18 @@ test('admin API: auth, inventory, lifecycle, certificates, evidence', { timeout:
     const csr = readFileSync(k2.csr, 'utf8');
     const c = await api.call<{ serial: string }>('POST', '/api/v1/certificates', { csr, profile: 'device-tls', subject: { commonName: 'cam-1' }, sans: { uri: ['urn:gatehouse:device:cam-1'] }, deviceId: 'cam-1' });
     assert.equal(c.status, 201, JSON.stringify(c.body));
+    for (const body of [
+      { csr, profile: 'ocsp-responder', subject: { commonName: 'rogue responder' } },
+      { csr, profile: 'scep-ra', subject: { commonName: 'rogue ra' } },
+      { csr, profile: 'admin-client', subject: { commonName: 'mallory' }, sans: { email: ['mallory@example.test'] } },
+    ]) {
+      const r = await api.call<{ error: string }>('POST', '/api/v1/certificates', body);
+      assert.equal(r.status, 403, `${body.profile} must not be issued through the API`);
+    }
+    const junk = await api.call<{ error: string }>('POST', '/api/v1/certificates', { csr: 'AAAA', profile: 'device-tls', subject: { commonName: 'x' } });
+    assert.equal(junk.status, 400);
+    assert.equal(junk.body.error, 'ERR_CSR_MALFORMED');
+    assert.equal((await api.call('GET', '/api/v1/devices/%E0%A4%A')).status, 400, 'malformed percent-encoding is a 400, not a 500');
     const ret = await api.call<{ revoked: string[] }>('POST', '/api/v1/devices/cam-1/retire');
     assert.equal(ret.status, 200);
     assert.equal(ret.body.revoked.length, 1);
