@@ -4,5 +4,6 @@ import type { Migration } from '../platform/db/index.ts';
 import { eventMigrations } from '../platform/events.ts';
 import { caMigrations } from '../ca/migrations.ts';
 import { enrollmentMigrations, scepMigrations } from '../enrollment/index.ts';
+import { radiusMigrations } from '../radius-bridge/index.ts';
 
-export const allMigrations: Migration[] = [...auditMigrations, ...eventMigrations, ...caMigrations, ...enrollmentMigrations, ...scepMigrations];
+export const allMigrations: Migration[] = [...auditMigrations, ...eventMigrations, ...caMigrations, ...enrollmentMigrations, ...scepMigrations, ...radiusMigrations];

@@ -16,6 +16,7 @@ import { createAdminServer } from './admin-server.ts';
 import { ensureServiceCert } from './service-certs.ts';
 import { InventoryService, Onboarding, loadTrustAnchors, createEstServer, createScepRouter, openScepRa } from '../enrollment/index.ts';
 import { createAdminApiServer } from '../enrollment/admin/server.ts';
+import { createRadiusBridge } from '../radius-bridge/index.ts';
 import { join, resolve } from 'node:path';
 
 export const ROLES = ['ca', 'enroll', 'radius', 'broker'] as const;
@@ -70,6 +71,14 @@ export async function startNode(g: GlobalOpts, roles: readonly Role[]): Promise<
       const e = await est.listen(config.enrollment.est.port, config.enrollment.est.host);
       addresses.est = `https://${e.address}:${e.port}`;
       stops.push(() => est.close());
+    }
+    if (roles.includes('radius') && config.radius.enabled) {
+      const radius = createRadiusBridge({ config: config.radius, db: ctx.db, audit: ctx.audit, bus: ctx.bus, ca, inventory, log, metrics: ctx.metrics, nodeId: config.nodeId });
+      await radius.start();
+      stops.push(() => radius.stop());
+      const ra = radius.addresses();
+      ra.udp.forEach((u, i) => (addresses[`radius${i ? i : ''}`] = `udp://${u.family === 'IPv6' ? `[${u.address}]` : u.address}:${u.port} (${u.kind})`));
+      if (ra.radsec) addresses.radsec = `tls://${ra.radsec.address}:${ra.radsec.port}`;
     }
     const http = createHttpServer(routers, config.http, log);
     const a = await listen(http, config.http.port, config.http.host);

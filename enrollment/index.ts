@@ -19,6 +19,7 @@ export {
   type Segment,
   type SegmentInput,
 } from './inventory/model.ts';
+export { deviceIdFromSans, deviceUri } from './onboarding/grant.ts';
 export {
   Onboarding,
   loadTrustAnchors,

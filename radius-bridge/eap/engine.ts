@@ -9,15 +9,16 @@
  *   Response id + 1 mod 256 and carries the EAP-TLS Start flag (RFC 5216 §2.1.1).
  * - Fragment size per session from Framed-MTU (fragment.ts), ceiling `maxEapPacket`.
  * - Limits are positive finite numbers; a bad configuration throws ERR_CONFIG at construction.
+ * - One TLS context per engine (shared-server.ts), built at construction, not per session.
  * - No timers of our own: `sweep()` ends sessions past their lifetime (call it from the State
  *   table's expiry loop; start() also runs it at most once a second). Each live TLS socket also
  *   has Node's handshake timer (= lifetime) as a real-time backstop, cleared on destroy.
  */
-import type tls from 'node:tls';
 import { AppError } from '../../platform/errors.ts';
 import { eapMtuFromFramedMtu, fragmentDataSize } from './fragment.ts';
 import { EAP_CODE, EAP_TYPE, parseEap } from './packet.ts';
 import { EapTlsSession } from './session.ts';
+import { SharedTlsServer } from './shared-server.ts';
 import { resolveTlsServerOptions } from './tls-session.ts';
 import {
   DEFAULT_EAP_TLS_LIMITS,
@@ -35,7 +36,7 @@ const SWEEP_EVERY_MS = 1000;
 export interface SessionContext {
   now: () => number;
   limits: Readonly<EapTlsLimits>;
-  tlsOptions: tls.TlsOptions;
+  tlsServer: SharedTlsServer;
   fragmentData: number;
   alwaysIncludeLength: boolean;
   authorize: AuthorizeHook | undefined;
@@ -51,7 +52,7 @@ export interface EapStartResult {
 export class EapTlsEngine {
   readonly limits: Readonly<EapTlsLimits>;
   readonly #opts: EapTlsEngineOptions;
-  readonly #tlsOptions: tls.TlsOptions;
+  readonly #tlsServer: SharedTlsServer;
   readonly #now: () => number;
   readonly #sessions = new Set<EapTlsSession>();
   #lastSweep = Number.NEGATIVE_INFINITY;
@@ -65,7 +66,7 @@ export class EapTlsEngine {
     }
     this.limits = Object.freeze(limits);
     this.#opts = opts;
-    this.#tlsOptions = resolveTlsServerOptions(opts.tls);
+    this.#tlsServer = new SharedTlsServer(resolveTlsServerOptions(opts.tls), this.limits.lifetimeMs);
     this.#now = opts.now ?? Date.now;
   }
 
@@ -80,7 +81,7 @@ export class EapTlsEngine {
     const ctx: SessionContext = {
       now: this.#now,
       limits: this.limits,
-      tlsOptions: this.#tlsOptions,
+      tlsServer: this.#tlsServer,
       fragmentData: fragmentDataSize(eapMtu),
       alwaysIncludeLength: this.#opts.alwaysIncludeLength === true,
       authorize: this.#opts.authorize,

@@ -4,6 +4,7 @@
  */
 export { EapTlsEngine, type EapStartResult } from './engine.ts';
 export { EapTlsSession } from './session.ts';
+export { SharedTlsServer, type SessionTlsEvents } from './shared-server.ts';
 export {
   DEFAULT_EAP_TLS_LIMITS,
   mppeKeysFromMsk,

@@ -154,7 +154,7 @@ export class EapTlsSession {
       return this.#fail(id, err.code === 'ERR_EAP_LIMIT' ? 'fragment-limit' : 'bad-fragment', err);
     }
     if (!message) return this.#exchange.nextRequest(ACK);
-    this.#tls ??= new TlsServerSession(this.#ctx.tlsOptions, this.#ctx.limits.lifetimeMs);
+    this.#tls ??= new TlsServerSession(this.#ctx.tlsServer, this.#ctx.limits.lifetimeMs);
     const step = await this.#tls.feed(message);
     if (this.expired) return this.#fail(id, 'lifetime', new AppError('ERR_EAP_LIMIT', 'EAP session lifetime'));
     if (step.state === 'failed') {

@@ -38,7 +38,10 @@ const coaSection = z.strictObject({
   mode: z.enum(['disconnect', 'coa-reauth', 'coa-bounce-port']).default('disconnect'),
   port: z.number().int().min(1).max(65535).default(3799),
   /** Where to send CoA when it is not the address the NAS's accounting came from. */
-  address: z.string().refine((s) => isAddressOrCidr(s) && !s.includes('/'), 'an IP address').optional(),
+  address: z
+    .string()
+    .refine((s) => isAddressOrCidr(s) && !s.includes('/'), 'an IP address')
+    .optional(),
 });
 
 const nasClient = z
@@ -56,7 +59,10 @@ const nasClient = z
     segments: z.array(z.string().min(1).max(64)).optional(),
     coa: coaSection.prefault({}),
   })
-  .refine((n) => n.transport === 'radsec' || n.secret !== undefined, { message: 'a UDP NAS client needs a secret', path: ['secret'] });
+  .refine((n) => n.transport === 'radsec' || n.secret !== undefined, {
+    message: 'a UDP NAS client needs a secret',
+    path: ['secret'],
+  });
 
 const policySection = z
   .strictObject({
@@ -72,10 +78,20 @@ const policySection = z
     /** Inventory lookups are cached this long (and dropped at once on device.changed); 0 = off. */
     cacheTtlMs: z.number().int().min(0).max(60_000).default(5_000),
     /** An unchanged decision for the same subject is audited again after this long. */
-    auditRepeatMinutes: z.number().min(0).max(24 * 60).default(60),
+    auditRepeatMinutes: z
+      .number()
+      .min(0)
+      .max(24 * 60)
+      .default(60),
   })
-  .refine((p) => p.quarantine !== 'vlan' || p.quarantineVlan !== undefined, { message: 'quarantine: vlan needs quarantineVlan', path: ['quarantineVlan'] })
-  .refine((p) => p.unknownMac !== 'guest' || p.guestVlan !== undefined, { message: 'unknownMac: guest needs guestVlan', path: ['guestVlan'] })
+  .refine((p) => p.quarantine !== 'vlan' || p.quarantineVlan !== undefined, {
+    message: 'quarantine: vlan needs quarantineVlan',
+    path: ['quarantineVlan'],
+  })
+  .refine((p) => p.unknownMac !== 'guest' || p.guestVlan !== undefined, {
+    message: 'unknownMac: guest needs guestVlan',
+    path: ['guestVlan'],
+  })
   .refine((p) => (p.mab !== 'restricted' && p.mabFromEapDevice !== 'restricted') || p.restrictedVlan !== undefined, {
     message: 'a restricted MAB policy needs restrictedVlan',
     path: ['restrictedVlan'],
@@ -84,7 +100,12 @@ const policySection = z
 const eapSection = z.strictObject({
   maxSessions: z.number().int().min(1).max(1_000_000).default(4096),
   maxRounds: z.number().int().min(4).max(1000).default(50),
-  maxBytesIn: z.number().int().min(4096).max(16 * 1024 * 1024).default(128 * 1024),
+  maxBytesIn: z
+    .number()
+    .int()
+    .min(4096)
+    .max(16 * 1024 * 1024)
+    .default(128 * 1024),
   lifetimeMs: z.number().int().min(1000).max(600_000).default(30_000),
   /** Largest EAP packet sent; Framed-MTU can only lower it (RFC 3580 §3.10). */
   maxEapPacket: z.number().int().min(128).max(4000).default(1000),
@@ -93,7 +114,10 @@ const eapSection = z.strictObject({
 
 export const radiusSection = z.strictObject({
   enabled: z.boolean().default(false),
-  hosts: z.array(z.string().refine((s) => isAddressOrCidr(s) && !s.includes('/'), 'an IP address')).min(1).default(['127.0.0.1', '::1']),
+  hosts: z
+    .array(z.string().refine((s) => isAddressOrCidr(s) && !s.includes('/'), 'an IP address'))
+    .min(1)
+    .default(['127.0.0.1', '::1']),
   authPort: z.number().int().min(0).max(65535).default(1812),
   acctPort: z.number().int().min(0).max(65535).default(1813),
   radsec: z
@@ -121,7 +145,11 @@ export const radiusSection = z.strictObject({
   replyCacheMs: z.number().int().min(0).max(60_000).default(5_000),
   replyCacheMax: z.number().int().min(0).max(1_000_000).default(65_536),
   /** A live accounting session not heard of for this long is dropped. */
-  accountingStaleHours: z.number().min(0.01).max(24 * 30).default(48),
+  accountingStaleHours: z
+    .number()
+    .min(0.01)
+    .max(24 * 30)
+    .default(48),
 });
 export type RadiusConfig = z.infer<typeof radiusSection>;
 export type RadiusNasConfig = RadiusConfig['clients'][number];

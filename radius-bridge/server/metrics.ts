@@ -1,0 +1,149 @@
+/**
+ * RADIUS counters (prom-client, `gatehouse_radius_` prefix). The per-datagram path only bumps
+ * plain numbers; they are handed to prom-client when the registry is scraped (collect()), so a
+ * request costs no label hashing.
+ *
+ * Rules:
+ * - Every silently discarded packet is counted by reason (RFC 2865 §3 "silently discarded" must
+ *   still be observable): unknown-nas, malformed, bad-authenticator, missing-message-authenticator,
+ *   unexpected-code, replay-conflict, unknown-state, eap-discard, eap-sessions-full,
+ *   radsec-framing, internal-error.
+ * - Retransmissions answered from the reply cache are counted separately (RFC 5080 §2.2.2).
+ */
+import { Counter, gauge, type Registry } from '../../platform/metrics.ts';
+
+export const DROP_REASONS = [
+  'unknown-nas',
+  'malformed',
+  'bad-authenticator',
+  'missing-message-authenticator',
+  'unexpected-code',
+  'replay-conflict',
+  'unknown-state',
+  'eap-discard',
+  'eap-sessions-full',
+  'radsec-framing',
+  'internal-error',
+] as const;
+export type DropReason = (typeof DROP_REASONS)[number];
+
+export interface Tally {
+  inc(n?: number): void;
+}
+
+interface Cell extends Tally {
+  labels: Record<string, string>;
+  n: number;
+}
+
+/**
+ * Counts per label set, pushed into a prom-client Counter at scrape time. When the registry
+ * already has the metric (a second bridge in one process, tests) this one only counts locally.
+ */
+class LazyCounter {
+  readonly #cells = new Map<string, Cell>();
+  constructor(
+    reg: Registry | undefined,
+    name: string,
+    help: string,
+    private readonly labelNames: string[],
+  ) {
+    if (!reg || reg.getSingleMetric(name)) return;
+    const cells = this.#cells;
+    new Counter({
+      name,
+      help,
+      labelNames,
+      registers: [reg],
+      collect(this: Counter<string>) {
+        for (const c of cells.values()) {
+          if (c.n) this.inc(c.labels, c.n);
+          c.n = 0;
+        }
+      },
+    });
+  }
+
+  cell(...values: string[]): Cell {
+    const key = values.join('|');
+    let c = this.#cells.get(key);
+    if (!c) {
+      const labels = Object.fromEntries(this.labelNames.map((l, i) => [l, values[i] ?? '']));
+      const cell: Cell = { labels, n: 0, inc: (k = 1) => void (cell.n += k) };
+      c = cell;
+      this.#cells.set(key, cell);
+    }
+    return c;
+  }
+}
+
+export class RadiusMetrics {
+  readonly #drops: LazyCounter;
+  readonly #requests: LazyCounter;
+  readonly #decisions: LazyCounter;
+  readonly #coa: LazyCounter;
+  readonly #accounting: LazyCounter;
+  readonly #dropCells = new Map<DropReason, Tally>();
+  readonly retransmits: Tally;
+  readonly auditDropped: Tally;
+  readonly eapSessions: { set(n: number): void };
+  /** Discards by reason in this process (for tests and the status page). */
+  readonly dropped = new Map<DropReason, number>();
+
+  constructor(reg?: Registry) {
+    this.#drops = new LazyCounter(reg, 'gatehouse_radius_dropped_total', 'RADIUS packets silently discarded', [
+      'reason',
+    ]);
+    this.#requests = new LazyCounter(
+      reg,
+      'gatehouse_radius_requests_total',
+      'RADIUS requests accepted for processing',
+      ['code'],
+    );
+    this.#decisions = new LazyCounter(reg, 'gatehouse_radius_decisions_total', 'Access decisions', [
+      'method',
+      'result',
+    ]);
+    this.#coa = new LazyCounter(reg, 'gatehouse_radius_coa_total', 'CoA/Disconnect outcomes', ['result']);
+    this.#accounting = new LazyCounter(reg, 'gatehouse_radius_accounting_total', 'Accounting requests by status', [
+      'status',
+    ]);
+    for (const r of DROP_REASONS) this.#dropCells.set(r, this.#drops.cell(r));
+    this.retransmits = new LazyCounter(
+      reg,
+      'gatehouse_radius_retransmits_total',
+      'Retransmissions answered from the reply cache',
+      [],
+    ).cell();
+    this.auditDropped = new LazyCounter(
+      reg,
+      'gatehouse_radius_audit_dropped_total',
+      'Access decisions not audited (overload or error)',
+      [],
+    ).cell();
+    this.eapSessions = reg
+      ? gauge(reg, 'gatehouse_radius_eap_sessions', 'Live EAP-TLS sessions')
+      : { set: () => undefined };
+  }
+
+  drop(reason: DropReason): void {
+    this.#dropCells.get(reason)?.inc();
+    this.dropped.set(reason, (this.dropped.get(reason) ?? 0) + 1);
+  }
+
+  request(code: string): void {
+    this.#requests.cell(code).inc();
+  }
+
+  decision(method: string, allow: boolean): void {
+    this.#decisions.cell(method, allow ? 'accept' : 'reject').inc();
+  }
+
+  coa(result: string): void {
+    this.#coa.cell(result).inc();
+  }
+
+  accounting(status: string): void {
+    this.#accounting.cell(status).inc();
+  }
+}
