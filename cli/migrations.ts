@@ -5,5 +5,6 @@ import { eventMigrations } from '../platform/events.ts';
 import { caMigrations } from '../ca/migrations.ts';
 import { enrollmentMigrations, scepMigrations } from '../enrollment/index.ts';
 import { radiusMigrations } from '../radius-bridge/index.ts';
+import { brokerMigrations } from '../ztna-broker/index.ts';
 
-export const allMigrations: Migration[] = [...auditMigrations, ...eventMigrations, ...caMigrations, ...enrollmentMigrations, ...scepMigrations, ...radiusMigrations];
+export const allMigrations: Migration[] = [...auditMigrations, ...eventMigrations, ...caMigrations, ...enrollmentMigrations, ...scepMigrations, ...radiusMigrations, ...brokerMigrations];

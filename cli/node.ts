@@ -17,6 +17,8 @@ import { ensureServiceCert } from './service-certs.ts';
 import { InventoryService, Onboarding, loadTrustAnchors, createEstServer, createScepRouter, openScepRa } from '../enrollment/index.ts';
 import { createAdminApiServer } from '../enrollment/admin/server.ts';
 import { createRadiusBridge } from '../radius-bridge/index.ts';
+import { createBroker, loadPolicy } from '../ztna-broker/index.ts';
+import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 export const ROLES = ['ca', 'enroll', 'radius', 'broker'] as const;
@@ -79,6 +81,25 @@ export async function startNode(g: GlobalOpts, roles: readonly Role[]): Promise<
       const ra = radius.addresses();
       ra.udp.forEach((u, i) => (addresses[`radius${i ? i : ''}`] = `udp://${u.family === 'IPv6' ? `[${u.address}]` : u.address}:${u.port} (${u.kind})`));
       if (ra.radsec) addresses.radsec = `tls://${ra.radsec.address}:${ra.radsec.port}`;
+    }
+    if (roles.includes('broker') && config.broker.enabled) {
+      const policyText = readFileSync(config.broker.policyFile!, 'utf8');
+      const hosts = [config.broker.host, ...[...loadPolicy(policyText).routes.values()].map((r) => r.host)];
+      const tls = config.broker.tls ? undefined : await ensureServiceCert(ca, { keyDir, passphrase, name: 'broker', dns: [...new Set(hosts)], ip: [] });
+      const broker = await createBroker({ config: config.broker, db: ctx.db, audit: ctx.audit!, bus: ctx.bus, ca, log, metrics: ctx.metrics, policy: policyText, ...(tls ? { tls: { key: tls.keyPem, cert: tls.certPem } } : {}) });
+      const bAddr = await broker.start();
+      addresses.broker = `https://${bAddr.address}:${bAddr.port}`;
+      stops.push(() => broker.stop());
+      const onHup = () => {
+        try {
+          broker.reloadPolicy(readFileSync(config.broker.policyFile!, 'utf8'));
+          log.info('broker policy reloaded');
+        } catch (e) {
+          log.error({ err: e }, 'broker policy reload failed; the previous policy stays in force');
+        }
+      };
+      process.on('SIGHUP', onHup);
+      stops.push(() => void process.off('SIGHUP', onHup));
     }
     const http = createHttpServer(routers, config.http, log);
     const a = await listen(http, config.http.port, config.http.host);
