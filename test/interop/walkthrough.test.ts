@@ -21,7 +21,7 @@ const SECRET = 'walkthrough-radius-secret-0123456789';
 test('README walkthrough: enroll over EST, 802.1X and MAB through RADIUS, retire and watch it fail', { timeout: 240_000 }, async (t) => {
   const tools = [requireTool(t, 'openssl', 'openssl'), requireTool(t, 'curl', 'curl'), requireTool(t, 'eapol_test', 'eapoltest'), requireTool(t, 'radclient', 'freeradius-utils')];
   if (tools.some((x) => !x)) return;
-  const [openssl, curl, eapol, radclient] = tools as string[];
+  const [openssl, curl, eapol, radclient] = tools as [string, string, string, string];
   const dir = mkdtempSync(join(tmpdir(), 'gh-walk-'));
   const env: Record<string, string> = testDbKind() === 'pg' ? { GATEHOUSE_DB__URL: PG_URL, GATEHOUSE_DB__SCHEMA: `walk_${randomBytes(5).toString('hex')}` } : {};
   const g = ['-d', join(dir, 'data')];
