@@ -6,33 +6,36 @@
  * - RFC 5280 §4.1.2.1: version v3 (INTEGER 2 in [0] EXPLICIT) since extensions are present.
  * - §4.1.2.2: serial from the caller's unsigned magnitude, encoded as a positive INTEGER.
  * - §4.1.1.2 / §4.1.2.3: the same AlgorithmIdentifier in TBSCertificate.signature and
- *   Certificate.signatureAlgorithm, matching the issuer key: ecdsa-with-SHA256/384/512 with
- *   parameters absent (RFC 5758 §3.2), sha256WithRSAEncryption with NULL parameters
- *   (RFC 4055 §5), id-Ed25519 with parameters absent (RFC 8410 §3).
+ *   Certificate.signatureAlgorithm, matching the issuer key and digest: ecdsa-with-SHA256/384/512
+ *   with parameters absent (RFC 5758 §3.2), sha256/384/512WithRSAEncryption with NULL parameters
+ *   (RFC 4055 §5), id-Ed25519 with parameters absent (RFC 8410 §3). One encoder for every
+ *   signed object of the CA (certificates, CRLs, CSRs, OCSP responses).
  * - §4.1.2.4: issuer = the issuer certificate's subject Name, copied byte for byte.
  * - §4.1.2.5: UTCTime through 2049, GeneralizedTime from 2050, whole seconds (asn1 time()).
  * - §4.1.2.7: subjectPublicKeyInfo copied verbatim from the CSR (its signature proved it).
  * - §4.1.2.9: extensions [3] EXPLICIT, in the caller's order, only when there is at least one.
  * - §4.1.1.3: signatureValue BIT STRING with no unused bits.
  */
-import type { KeyAlgorithm, Signer } from '../platform/crypto.ts';
+import { defaultDigest, type DigestName, type KeyAlgorithm, type Signer } from '../platform/crypto.ts';
 import { AppError } from '../platform/errors.ts';
 import { bitString, explicit, integer, nullDer, oid, OID, seq, time } from './asn1/index.ts';
 import { encodeExtension, type CertExtension } from './extensions.ts';
 
-/** The signature AlgorithmIdentifier DER for certificates/CRLs signed by a key of `alg`. */
-export function signatureAlgorithmFor(alg: KeyAlgorithm): Buffer {
+/**
+ * The signature AlgorithmIdentifier DER for certificates, CRLs, CSRs and OCSP responses signed by a
+ * key of `alg` with `digest` (default: the key's default digest, platform/crypto defaultDigest).
+ */
+export function signatureAlgorithmFor(alg: KeyAlgorithm, digest: DigestName | null = defaultDigest(alg)): Buffer {
+  const d = digest ?? 'sha256';
   switch (alg) {
     case 'P-256':
-      return SIG_ECDSA_256;
     case 'P-384':
-      return SIG_ECDSA_384;
     case 'P-521':
-      return SIG_ECDSA_512;
+      return d === 'sha384' ? SIG_ECDSA_384 : d === 'sha512' ? SIG_ECDSA_512 : SIG_ECDSA_256;
     case 'RSA-2048':
     case 'RSA-3072':
     case 'RSA-4096':
-      return SIG_RSA_256;
+      return d === 'sha384' ? SIG_RSA_384 : d === 'sha512' ? SIG_RSA_512 : SIG_RSA_256;
     case 'Ed25519':
       return SIG_ED25519;
     default:
@@ -43,6 +46,8 @@ const SIG_ECDSA_256 = seq(oid(OID.ecdsaWithSHA256));
 const SIG_ECDSA_384 = seq(oid(OID.ecdsaWithSHA384));
 const SIG_ECDSA_512 = seq(oid(OID.ecdsaWithSHA512));
 const SIG_RSA_256 = seq(oid(OID.sha256WithRSAEncryption), nullDer());
+const SIG_RSA_384 = seq(oid(OID.sha384WithRSAEncryption), nullDer());
+const SIG_RSA_512 = seq(oid(OID.sha512WithRSAEncryption), nullDer());
 const SIG_ED25519 = seq(oid(OID.ed25519));
 
 export interface TbsInput {

@@ -78,7 +78,8 @@ export function subjectAltName(generalNamesDer: Buffer, critical: boolean): Cert
   return { oid: OID.subjectAltName, critical, value: generalNamesDer };
 }
 
-function uriName(url: string): Buffer {
+/** GeneralName uniformResourceIdentifier [6] IA5String of an absolute http(s) ASCII URL. */
+export function uriName(url: string): Buffer {
   let u: URL;
   try {
     u = new URL(url);

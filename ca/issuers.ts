@@ -114,17 +114,19 @@ export async function registerIssuer(db: Db, audit: AuditLog, input: RegisterIss
   return rec;
 }
 
-/** Marks retiring issuers whose every certificate has expired as `retired`; returns their ids. */
+/** Marks retiring issuers whose every certificate has expired as `retired`; returns their ids (once, across nodes). */
 export async function retireExpired(db: Db, audit: AuditLog, now: Date = new Date(), actor = 'system'): Promise<string[]> {
   const done: string[] = [];
   for (const i of await caStore.listIssuers(db, ['retiring'])) {
     const last = await caStore.maxCertNotAfter(db, i.id);
     if (last !== null && last * 1000 > now.getTime()) continue;
-    await withTx(db, async (trx) => {
-      await caStore.setIssuerStatus(trx, i.id, 'retired');
+    const changed = await withTx(db, async (trx) => {
+      // another node may have retired it meanwhile: only the one that moves it records it
+      if ((await caStore.setIssuerStatus(trx, i.id, 'retired', 'retiring')) !== 1) return false;
       await audit.append(trx, { actor, action: 'ca.issuer.status', target: i.id, data: { status: 'retired' } });
+      return true;
     });
-    done.push(i.id);
+    if (changed) done.push(i.id);
   }
   return done;
 }
@@ -142,9 +144,17 @@ export function toLoadedIssuer(record: IssuerRecord, signer: Signer): LoadedIssu
   };
 }
 
-/** Every non-retired issuer with its key unlocked (active first, then retiring, oldest first). */
-export async function loadIssuers(db: Db, passphrase: string): Promise<LoadedIssuer[]> {
+/**
+ * Every non-retired issuer with its key unlocked (active first, then retiring, oldest first).
+ * `loaded`: issuers already unlocked; one with the same id, certificate and key file keeps its
+ * signer (only its record, e.g. the status, is refreshed).
+ */
+export async function loadIssuers(db: Db, passphrase: string, loaded?: ReadonlyMap<string, LoadedIssuer>): Promise<LoadedIssuer[]> {
   const recs = await caStore.listIssuers(db, ['active', 'retiring']);
   recs.sort((a, b) => (a.status === b.status ? 0 : a.status === 'active' ? -1 : 1));
-  return recs.map((r) => toLoadedIssuer(r, loadEncryptedKey(r.keyFile, passphrase)));
+  return recs.map((r) => {
+    const had = loaded?.get(r.id);
+    const signer = had && had.record.keyFile === r.keyFile && had.record.certDer.equals(r.certDer) ? had.signer : loadEncryptedKey(r.keyFile, passphrase);
+    return toLoadedIssuer(r, signer);
+  });
 }

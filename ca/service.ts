@@ -13,6 +13,12 @@
  * - Issuers are the non-retired ones from the store, keys unlocked at open()/reload(); the
  *   active one issues unless a grant names another loaded issuer. No active issuer ->
  *   ERR_ISSUER_UNAVAILABLE.
+ * - Rollover done elsewhere (another node, the CLI) is picked up by refreshIssuers(): one small
+ *   read of the store's (id, status) set, a reload only when it differs (keys of unchanged
+ *   issuers are not unlocked again); concurrent calls share one read. Call it from a timer
+ *   (30-60 s); the OCSP responder also calls it on an issuer-index miss.
+ * - maintenance(now) retires the retiring issuers whose certificates all expired
+ *   (retireExpired) and then refreshes; call it from a timer too.
  * - After the store committed, `cert.issued` is emitted locally (not across nodes).
  */
 import { X509Certificate } from 'node:crypto';
@@ -21,7 +27,7 @@ import { GroupCommit, type Db } from '../platform/db/index.ts';
 import { AppError } from '../platform/errors.ts';
 import type { EventBus } from '../platform/events.ts';
 import { issueCertificate, type IssueHooks } from './issue.ts';
-import { loadIssuers } from './issuers.ts';
+import { loadIssuers, retireExpired } from './issuers.ts';
 import { PreparePool, type PoolSize } from './prepare-pool.ts';
 import { resolveProfiles, type ProfileOverride, type ProfileSet } from './profiles/index.ts';
 import { revokeCertificate } from './revoke.ts';
@@ -56,6 +62,7 @@ export class CaService implements CertificateAuthority {
   private readonly group: GroupCommit;
   private readonly now: () => Date;
   private readonly pool: PreparePool;
+  private refreshing: Promise<boolean> | null = null;
 
   private constructor(private readonly opts: CaServiceOptions) {
     this.profiles = resolveProfiles({ publicUrl: opts.publicUrl, overrides: opts.profiles ?? {} });
@@ -78,10 +85,33 @@ export class CaService implements CertificateAuthority {
 
   /** Re-reads issuers from the store (after registering or retiring one). */
   async reload(): Promise<void> {
-    const loaded = await loadIssuers(this.opts.db, this.opts.passphrase);
+    const loaded = await loadIssuers(this.opts.db, this.opts.passphrase, this.byId);
     this.loaded = loaded;
     this.byId = new Map(loaded.map((i) => [i.record.id, i]));
     this.chains = new Map(loaded.map((i) => [i.record.id, chainBelowRoot(i)]));
+  }
+
+  /** Reloads when the store's non-retired issuers (ids, statuses) differ from the loaded ones; true if it did. */
+  refreshIssuers(): Promise<boolean> {
+    this.refreshing ??= (async () => {
+      try {
+        const states = await caStore.issuerStates(this.opts.db, ['active', 'retiring']);
+        const same = states.length === this.loaded.length && states.every((s) => this.byId.get(s.id)?.record.status === s.status);
+        if (same) return false;
+        await this.reload();
+        return true;
+      } finally {
+        this.refreshing = null;
+      }
+    })();
+    return this.refreshing;
+  }
+
+  /** Periodic upkeep: retires issuers whose certificates all expired, then refreshes; the ids retired now. */
+  async maintenance(now: Date = this.now()): Promise<string[]> {
+    const retired = await retireExpired(this.opts.db, this.opts.audit, now);
+    await this.refreshIssuers();
+    return retired;
   }
 
   /** Finishes queued writes; later issuance is refused. */

@@ -12,10 +12,15 @@
  *   audit entry commits with them; reads take a Db or a Tx.
  * - Times in range columns are epoch seconds. Every driver error leaves as ERR_STORE_*
  *   (mapDbError, and ERR_STORE_UNAVAILABLE for anything it does not classify), so callers can
- *   deny and retry instead of reporting an internal error.
+ *   deny and retry instead of reporting an internal error; a unique violation is ERR_CONFLICT
+ *   (platform/db isUniqueViolation).
+ * - listCerts always applies a limit: a safe integer clamped to 1..10 000, anything else (NaN, a
+ *   string, Infinity) the default 100; offset likewise a safe integer >= 0, else 0.
+ * - The two issuance writes (reserve, markIssued) are fixed SQL (platform/db/sql.ts), not built
+ *   per call.
  */
 import { AppError } from '../platform/errors.ts';
-import { mapDbError, type Db, type Tx } from '../platform/db/index.ts';
+import { conflictOrMapped, execute, type Db, type Tx } from '../platform/db/index.ts';
 import type { CertRecord, CertState, IssuerRecord, IssuerStatus, RevocationReason, SanSpec } from './types.ts';
 
 type Q = Db | Tx;
@@ -26,10 +31,8 @@ const date = (v: unknown): Date | null => (v === null || v === undefined ? null 
 
 /** Maps a driver error to ERR_STORE_*; AppErrors pass through. */
 export function storeError(e: unknown): AppError {
-  const m = mapDbError(e);
+  const m = conflictOrMapped(e);
   if (m instanceof AppError) return m;
-  const code = (e as { code?: string } | null)?.code ?? '';
-  if (code === '23505' || /^SQLITE_CONSTRAINT_(PRIMARYKEY|UNIQUE)/.test(code)) return new AppError('ERR_CONFLICT', 'duplicate key', { cause: e });
   return new AppError('ERR_STORE_UNAVAILABLE', 'certificate store failed', { cause: e, retryAfter: 5 });
 }
 
@@ -100,6 +103,21 @@ export interface CertFilter {
   offset?: number;
 }
 
+const DEFAULT_LIMIT = 100;
+const MAX_LIMIT = 10_000;
+
+/** A safe integer within [min, max], else `fallback` (knex silently drops limit(NaN)). */
+export function boundedInt(v: unknown, fallback: number, min: number, max: number): number {
+  if (typeof v !== 'number' || !Number.isSafeInteger(v)) return fallback;
+  return Math.min(Math.max(v, min), max);
+}
+
+const RESERVE_SQL =
+  'insert into ca_certificates (issuer_id, serial, state, profile, device_id, subject, sans, not_before, not_after, spki_sha256, reserved_at, actor) ' +
+  "values (?, ?, 'reserved', ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+const MARK_ISSUED_SQL = "update ca_certificates set der = ?, fingerprint = ?, issued_at = ?, state = 'issued' where issuer_id = ? and serial = ? and state = 'reserved'";
+const STORE_DER_SQL = 'update ca_certificates set der = ?, fingerprint = ?, issued_at = ? where issuer_id = ? and serial = ? and der is null';
+
 export const caStore = {
   // ---- issuers ----
   insertIssuer: (trx: Tx, i: IssuerRecord, createdAt: Date): Promise<void> =>
@@ -124,7 +142,11 @@ export const caStore = {
       if (statuses) b = b.whereIn('status', statuses as IssuerStatus[]);
       return (await b).map(toIssuer);
     }),
-  setIssuerStatus: (trx: Tx, id: string, status: IssuerStatus): Promise<number> => guard(() => trx('ca_issuers').where({ id }).update({ status })),
+  setIssuerStatus: (trx: Tx, id: string, status: IssuerStatus, from?: IssuerStatus): Promise<number> =>
+    guard(() => trx('ca_issuers').where(from === undefined ? { id } : { id, status: from }).update({ status })),
+  /** (id, status) of the issuers in `statuses`: the cheap check behind CaService.refreshIssuers(). */
+  issuerStates: (q: Q, statuses: readonly IssuerStatus[]): Promise<Array<{ id: string; status: IssuerStatus }>> =>
+    guard(async () => (await q('ca_issuers').select('id', 'status').whereIn('status', statuses as IssuerStatus[])) as Array<{ id: string; status: IssuerStatus }>),
   /** Largest notAfter (epoch s) among the issuer's certificates, or null when it has none. */
   maxCertNotAfter: (q: Q, issuerId: string): Promise<number | null> =>
     guard(async () => {
@@ -135,31 +157,27 @@ export const caStore = {
   // ---- certificates ----
   reserve: (trx: Tx, r: ReserveRow): Promise<void> =>
     guard(async () => {
-      await trx('ca_certificates').insert({
-        issuer_id: r.issuerId,
-        serial: r.serial,
-        state: 'reserved',
-        profile: r.profile,
-        device_id: r.deviceId,
-        subject: r.subject,
-        sans: JSON.stringify(r.sans),
-        not_before: sec(r.notBefore),
-        not_after: sec(r.notAfter),
-        spki_sha256: r.spkiSha256,
-        reserved_at: sec(r.reservedAt),
-        actor: r.actor,
-      });
+      await execute(trx, RESERVE_SQL, [
+        r.issuerId,
+        r.serial,
+        r.profile,
+        r.deviceId,
+        r.subject,
+        JSON.stringify(r.sans),
+        sec(r.notBefore),
+        sec(r.notAfter),
+        r.spkiSha256,
+        sec(r.reservedAt),
+        r.actor,
+      ]);
     }),
   /** Stores the signed DER of a reserved (or already revoked) serial; returns the state it had. */
   markIssued: (trx: Tx, m: { issuerId: string; serial: string; der: Buffer; fingerprint: string; issuedAt: Date }): Promise<CertState> =>
     guard(async () => {
-      const key = { issuer_id: m.issuerId, serial: m.serial };
-      const set = { der: m.der, fingerprint: m.fingerprint, issued_at: sec(m.issuedAt) };
-      const n = await trx('ca_certificates').where({ ...key, state: 'reserved' }).update({ ...set, state: 'issued' });
-      if (n === 1) return 'reserved';
+      const values = [m.der, m.fingerprint, sec(m.issuedAt), m.issuerId, m.serial];
+      if ((await execute(trx, MARK_ISSUED_SQL, values)) === 1) return 'reserved';
       // revoked while reserved: keep it revoked, but keep the DER so that it can be listed
-      const m2 = await trx('ca_certificates').where(key).whereNull('der').update(set);
-      if (m2 === 1) return 'revoked';
+      if ((await execute(trx, STORE_DER_SQL, values)) === 1) return 'revoked';
       throw new AppError('ERR_CONFLICT', `serial ${m.serial} is not awaiting its certificate`);
     }),
   getCert: (q: Q, issuerId: string, serial: string, forUpdate = false): Promise<CertRecord | null> =>
@@ -185,7 +203,7 @@ export const caStore = {
       if (f.profile !== undefined) b = b.where('profile', f.profile);
       if (f.issuerId !== undefined) b = b.where('issuer_id', f.issuerId);
       b = b.orderBy([{ column: 'reserved_at', order: 'desc' }, { column: 'serial' }]);
-      b = b.limit(Math.min(Math.max(f.limit ?? 100, 1), 10_000)).offset(Math.max(f.offset ?? 0, 0));
+      b = b.limit(boundedInt(f.limit, DEFAULT_LIMIT, 1, MAX_LIMIT)).offset(boundedInt(f.offset, 0, 0, Number.MAX_SAFE_INTEGER));
       return ((await b) as Row[]).map(toCert);
     }),
   revoke: (trx: Tx, r: { issuerId: string; serial: string; reason: RevocationReason; revokedAt: Date; invalidityDate?: Date | undefined }): Promise<number> =>

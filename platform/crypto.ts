@@ -6,11 +6,13 @@
  * - Software keys are Node KeyObjects (OpenSSL, ~40k P-256 signs/s/core); @peculiar/webcrypto is
  *   not used (10-20x slower).
  * - Private keys at rest are encrypted PKCS#8 (PBES2: PBKDF2-HMAC-SHA256 + AES-256-CBC, as
- *   OpenSSL writes it), files written 0600 atomically.
+ *   OpenSSL writes it), files written 0600 atomically and durably: the temporary file is
+ *   fsync'd before the rename and the directory after it, so after a power failure the path holds
+ *   the old or the new content, never an empty or missing file.
  * - ECDSA signatures are DER (X9.62) as X.509/CMS/OCSP want them; RSA is PKCS#1 v1.5.
  */
 import { createPrivateKey, createPublicKey, generateKeyPairSync, sign as nodeSign, type KeyObject } from 'node:crypto';
-import { chmodSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { closeSync, fchmodSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { AppError } from './errors.ts';
 
@@ -77,11 +79,28 @@ export class SoftwareSigner implements Signer {
 }
 
 export function writeFileAtomic(path: string, data: string | Buffer, mode = 0o600): void {
-  mkdirSync(dirname(path), { recursive: true });
+  const dir = dirname(path);
+  mkdirSync(dir, { recursive: true });
   const tmp = `${path}.tmp-${process.pid}`;
-  writeFileSync(tmp, data, { mode });
-  chmodSync(tmp, mode);
+  const bytes = typeof data === 'string' ? Buffer.from(data) : data;
+  const fd = openSync(tmp, 'w', mode);
+  try {
+    fchmodSync(fd, mode); // the umask may have narrowed (or a stale file widened) the mode
+    for (let off = 0; off < bytes.length; ) off += writeSync(fd, bytes, off, bytes.length - off);
+    fsyncSync(fd);
+  } catch (e) {
+    closeSync(fd);
+    rmSync(tmp, { force: true });
+    throw e;
+  }
+  closeSync(fd);
   renameSync(tmp, path);
+  const dfd = openSync(dir, 'r');
+  try {
+    fsyncSync(dfd); // the rename itself
+  } finally {
+    closeSync(dfd);
+  }
 }
 
 export function saveEncryptedKey(path: string, key: KeyObject, passphrase: string): void {

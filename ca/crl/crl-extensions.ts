@@ -16,30 +16,18 @@
  *   appear in a delta CRL.
  * - Extension.critical is omitted when FALSE (DER DEFAULT, X.690 §11.5).
  * - URIs are absolute http(s) URLs in printable ASCII (IA5String, RFC 5280 §4.2.1.6).
+ * - Extension and URI encoding are the certificate ones (ca/extensions.ts), not copies.
  */
 import { AppError } from '../../platform/errors.ts';
-import { bool, contextPrimitive, explicit, integer, octetString, oid, OID, seq, tlv } from '../asn1/index.ts';
+import { contextPrimitive, explicit, integer, OID, seq, tlv } from '../asn1/index.ts';
+import { encodeExtension, uriName } from '../extensions.ts';
 
 const bad = (msg: string): AppError => new AppError('ERR_BAD_INPUT', msg);
 
 /** The largest CRL number RFC 5280 §5.2.3 allows (20 octets, positive). */
 export const MAX_CRL_NUMBER = (1n << 159n) - 1n;
 
-function extension(oidDotted: string, critical: boolean, value: Buffer): Buffer {
-  return critical ? seq(oid(oidDotted), bool(true), octetString(value)) : seq(oid(oidDotted), octetString(value));
-}
-
-function uri(url: string): Buffer {
-  let u: URL;
-  try {
-    u = new URL(url);
-  } catch {
-    throw bad(`invalid URL ${url}`);
-  }
-  if ((u.protocol !== 'http:' && u.protocol !== 'https:') || !/^[\x21-\x7e]+$/.test(url))
-    throw bad(`URL must be absolute http(s) ASCII: ${url}`);
-  return contextPrimitive(6, Buffer.from(url, 'latin1'));
-}
+const extension = (oidDotted: string, critical: boolean, value: Buffer): Buffer => encodeExtension({ oid: oidDotted, critical, value });
 
 function crlNumberValue(n: bigint): Buffer {
   if (n < 0n || n > MAX_CRL_NUMBER) throw bad('CRL number out of range (0..2^159-1)');
@@ -47,7 +35,7 @@ function crlNumberValue(n: bigint): Buffer {
 }
 
 /** DistributionPointName { fullName [0] GeneralNames } as the [0] field of a (Issuing)DistributionPoint. */
-const dpName = (url: string): Buffer => explicit(0, tlv(0xa0, uri(url)));
+const dpName = (url: string): Buffer => explicit(0, tlv(0xa0, uriName(url)));
 
 export interface CrlExtensionInput {
   issuerSki: Buffer;

@@ -11,8 +11,9 @@
  *   `application/pkix-cert` (RFC 2585 §4.1; RFC 5280 §4.2.2.1 caIssuers: a single DER cert).
  * - Caching (RFC 9111, as RFC 5019 §6 does for OCSP): Cache-Control `public, max-age` = seconds
  *   until nextUpdate (never negative, optionally capped), Last-Modified = thisUpdate,
- *   Expires = nextUpdate, ETag = the CRL number; If-None-Match (weak comparison, `*`) and, when
- *   absent, If-Modified-Since answer 304.
+ *   Expires = nextUpdate, ETag = the CRL number; only If-None-Match (weak comparison, `*`)
+ *   answers 304. If-Modified-Since is ignored (RFC 9110 §13.1.3 lets a server skip it): thisUpdate
+ *   has whole seconds, so a newer CRL published in the same second would look unmodified.
  * - Unknown issuer or malformed path -> 404; a known issuer without a CRL yet -> 503 + Retry-After.
  */
 import { createHash } from 'node:crypto';
@@ -39,13 +40,9 @@ const ID = '[A-Za-z0-9][A-Za-z0-9._-]{0,63}';
 const CRL_PATH = new RegExp(`^(${ID})\\.(crl|pem)$`);
 const CERT_PATH = new RegExp(`^(${ID})\\.crt$`);
 
-function notModified(req: IncomingMessage, etag: string, lastModified: Date | null): boolean {
+function notModified(req: IncomingMessage, etag: string): boolean {
   const inm = req.headers['if-none-match'];
-  if (inm !== undefined) return inm.split(',').some((t) => t.trim() === '*' || t.trim().replace(/^W\//, '') === etag);
-  const ims = req.headers['if-modified-since'];
-  if (ims === undefined || lastModified === null) return false;
-  const t = Date.parse(ims);
-  return Number.isFinite(t) && lastModified.getTime() <= t;
+  return inm !== undefined && inm.split(',').some((t) => t.trim() === '*' || t.trim().replace(/^W\//, '') === etag);
 }
 
 function send(
@@ -58,7 +55,7 @@ function send(
 ): void {
   const h: Record<string, string> = { ...headers, etag };
   if (lastModified) h['last-modified'] = lastModified.toUTCString();
-  if (notModified(req, etag, lastModified)) {
+  if (notModified(req, etag)) {
     delete h['content-type'];
     res.writeHead(304, h);
     res.end();

@@ -5,17 +5,24 @@
  * Rules:
  * - Key = issuerId + serial + CertID variant (hash algorithm, NULL or absent parameters): once
  *   the issuer matched, those fix the echoed CertID bytes, so one entry answers exactly one form.
+ *   A negative serial (never ours) is keyed by its CertID bytes, only when those are short.
  * - An entry holds the SingleResponse (reused by live nonce responses) and, once a nonce-less
  *   request asked for it, the whole signed response with its HTTP header values.
+ * - `unknown` answers live apart, in a smaller LRU, with a short validity (unknownValidityMs,
+ *   thisUpdate..nextUpdate of the response too) and no background refresh: a certificate issued
+ *   on another node (cert.issued is a local event) answers good within that time, and a flood of
+ *   random serials never evicts the answers for real certificates.
  * - Invalidation by (issuerId, serial) drops every variant at once (cert.revoked, cert.issued);
- *   clear() drops all (bus.resync: events may have been missed).
+ *   clear() drops all (bus.resync: events may have been missed). Serials are compared in
+ *   canonical form (ca/serial.ts).
  * - A status read in flight when its certificate is invalidated is not cached (it may predate
  *   the revocation); concurrent misses on one key share one read.
  * - thisUpdate = the second the status was read; nextUpdate = thisUpdate + validity; a background
  *   re-sign is due `refreshBeforeMs` before nextUpdate (RFC 5019 §2.2.4 times in whole seconds).
- * - At most maxEntries; the least recently used entry goes first (Map insertion order, an entry
- *   is moved to the back when used).
+ * - At most maxEntries known and maxUnknownEntries unknown answers; the least recently used goes
+ *   first (Map insertion order, an entry is moved to the back when used).
  */
+import { normalizeSerial } from '../serial.ts';
 import type { CertIdHash, OcspCertId } from './request.ts';
 import { singleResponse, type SingleStatus } from './response.ts';
 
@@ -53,55 +60,75 @@ interface Loading {
   invalidated: boolean;
 }
 
+/** Key of a negative-serial CertID (its DER, hex), or undefined when too long to keep. */
+export function negativeKey(issuerId: string, id: OcspCertId): string | undefined {
+  return id.der.length <= MAX_NEGATIVE_CERTID_BYTES ? issuerId + '\u0000-' + id.der.toString('hex') : undefined;
+}
+const MAX_NEGATIVE_CERTID_BYTES = 128;
+
 export interface CacheOptions {
   maxEntries: number;
   validityMs: number;
   refreshBeforeMs: number;
+  /** Validity of an `unknown` answer (default 60 s). */
+  unknownValidityMs?: number;
+  /** Most `unknown` answers kept (default min(maxEntries, 10 000)). */
+  maxUnknownEntries?: number;
 }
-
-const normSerial = (s: string): string => s.toLowerCase().replace(/^0+(?=.)/, '');
 
 export class ResponseCache {
   private readonly map = new Map<string, CachedResponse>();
+  private readonly unknowns = new Map<string, CachedResponse>();
   private readonly loading = new Map<string, Loading>();
-  constructor(private readonly opts: CacheOptions) {}
+  private readonly unknownValidityMs: number;
+  private readonly maxUnknown: number;
+  constructor(private readonly opts: CacheOptions) {
+    this.unknownValidityMs = Math.min(opts.unknownValidityMs ?? 60_000, opts.validityMs);
+    this.maxUnknown = opts.maxUnknownEntries ?? Math.min(opts.maxEntries, 10_000);
+  }
 
+  /** Cached answers for known certificates (good or revoked). */
   get size(): number {
     return this.map.size;
   }
 
+  get unknownSize(): number {
+    return this.unknowns.size;
+  }
+
   get(key: string): CachedResponse | undefined {
-    const e = this.map.get(key);
+    const m = this.map.has(key) ? this.map : this.unknowns;
+    const e = m.get(key);
     if (e !== undefined) {
-      this.map.delete(key);
-      this.map.set(key, e);
+      m.delete(key);
+      m.set(key, e);
     }
     return e;
   }
 
-  /** Without touching the LRU order. */
-  peek(key: string): CachedResponse | undefined {
-    return this.map.get(key);
-  }
-
   set(key: string, e: CachedResponse): void {
-    this.map.delete(key);
-    this.map.set(key, e);
-    if (this.map.size > this.opts.maxEntries) {
-      const oldest = this.map.keys().next();
-      if (!oldest.done) this.map.delete(oldest.value);
+    const [m, other, max] = e.kind === 'unknown' ? [this.unknowns, this.map, this.maxUnknown] : [this.map, this.unknowns, this.opts.maxEntries];
+    other.delete(key);
+    m.delete(key);
+    m.set(key, e);
+    if (m.size > max) {
+      const oldest = m.keys().next();
+      if (!oldest.done) m.delete(oldest.value);
     }
-  }
-
-  delete(key: string): void {
-    this.map.delete(key);
   }
 
   /** Drops every CertID variant of one certificate, and keeps reads in flight from caching. */
   invalidate(issuerId: string, serial: string): void {
-    const prefix = issuerId + '\u0000' + normSerial(String(serial)) + '\u0000';
+    let canonical: string;
+    try {
+      canonical = normalizeSerial(String(serial));
+    } catch {
+      return; // nothing is cached under a serial that is not one
+    }
+    const prefix = issuerId + '\u0000' + canonical + '\u0000';
     for (const v of VARIANTS) {
       this.map.delete(prefix + v);
+      this.unknowns.delete(prefix + v);
       const l = this.loading.get(prefix + v);
       if (l) {
         l.invalidated = true;
@@ -112,6 +139,7 @@ export class ResponseCache {
 
   clear(): void {
     this.map.clear();
+    this.unknowns.clear();
     for (const l of this.loading.values()) l.invalidated = true;
     this.loading.clear();
   }
@@ -143,7 +171,8 @@ export class ResponseCache {
   /** An entry (not stored) whose SingleResponse echoes `id` with `status` as of now. */
   build(id: OcspCertId, status: SingleStatus, nowMs: number): CachedResponse {
     const t = Math.floor(nowMs / 1000) * 1000;
-    const { validityMs, refreshBeforeMs } = this.opts;
+    const unknown = status.kind === 'unknown';
+    const validityMs = unknown ? this.unknownValidityMs : this.opts.validityMs;
     const thisUpdate = new Date(t);
     const nextUpdate = new Date(t + validityMs);
     return {
@@ -152,7 +181,8 @@ export class ResponseCache {
       thisUpdate,
       nextUpdate,
       expiresMs: t + validityMs,
-      refreshMs: t + validityMs - refreshBeforeMs,
+      // an unknown answer is read again when it expires, never refreshed ahead
+      refreshMs: unknown ? t + validityMs : t + validityMs - this.opts.refreshBeforeMs,
       signed: null,
     };
   }

@@ -14,8 +14,11 @@
  *   (ERR_ISSUER_UNAVAILABLE, ERR_KEY_LOCKED) -> tryLater.
  * - Anything else -> internalError. HTTP always carries these as 200 with an OCSPResponse body
  *   (RFC 5019 §2.2.3: errors are OCSP responses), see router.ts.
+ * - Failures are logged at most once per interval (rateLimitedWarn): a dead store under load
+ *   must not flood the log.
  */
 import { AppError, isAppError, toAppError, type ErrorCode } from '../../platform/errors.ts';
+import type { Logger } from '../../platform/log.ts';
 import { REVOCATION_REASONS, type CertificateAuthority, type CertStatus } from '../types.ts';
 import type { OcspErrorStatus, SingleStatus } from './response.ts';
 
@@ -67,4 +70,16 @@ export function toSingle(st: CertStatus): SingleStatus {
     return { kind: 'revoked', revokedAt: st.revokedAt, reason: REVOCATION_REASONS[st.reason] ?? null };
   }
   return { kind: 'unknown' };
+}
+
+/** A warn(e, msg) that logs at most once every `intervalMs` (the internal cause, never to peers). */
+export function rateLimitedWarn(log: Logger, intervalMs: number): (e: unknown, msg: string) => void {
+  let last = -Infinity;
+  return (e, msg) => {
+    const now = Date.now();
+    if (now - last < intervalMs) return;
+    last = now;
+    const err = toAppError(e);
+    log.warn({ err: err.cause ?? err, code: err.code }, msg);
+  };
 }

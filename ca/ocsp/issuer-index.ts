@@ -7,18 +7,37 @@
  *   the hashes each LoadedIssuer carries, so a lookup is two short hex strings and a Map get.
  * - The index follows the CA's issuer list: on a miss it is rebuilt if ca.issuers() now holds
  *   other issuers (rollover, reload); a flood of foreign CertIDs costs one array comparison each.
+ * - matchAfterRefresh(): after a miss, asks the CA to re-read its issuers from the store (an
+ *   issuer registered on another node or by the CLI) — at most once every REFRESH_MIN_MS, so a
+ *   flood of foreign CertIDs costs at most one small store read per interval.
  * - No match -> undefined: the responder answers unauthorized (RFC 5019 §2.2.3).
  */
 import type { CertificateAuthority, LoadedIssuer } from '../types.ts';
 import type { OcspCertId } from './request.ts';
+
+export const REFRESH_MIN_MS = 10_000;
 
 export class IssuerIndex {
   private sha1 = new Map<string, LoadedIssuer>();
   private sha256 = new Map<string, LoadedIssuer>();
   private seen: readonly LoadedIssuer[] | null = null;
   private ref: readonly LoadedIssuer[] | null = null;
+  private lastRefresh = -Infinity;
 
-  constructor(private readonly ca: Pick<CertificateAuthority, 'issuers'>) {}
+  constructor(private readonly ca: Pick<CertificateAuthority, 'issuers'> & { refreshIssuers?(): Promise<boolean> }) {}
+
+  /** After match() missed: refresh the CA's issuers (rate-limited) and match again. */
+  async matchAfterRefresh(id: OcspCertId): Promise<LoadedIssuer | undefined> {
+    const now = Date.now();
+    if (!this.ca.refreshIssuers || now - this.lastRefresh < REFRESH_MIN_MS) return undefined;
+    this.lastRefresh = now;
+    try {
+      await this.ca.refreshIssuers();
+    } catch {
+      return undefined; // the store is down: the issuers we have are all we know
+    }
+    return this.match(id);
+  }
 
   match(id: OcspCertId): LoadedIssuer | undefined {
     if (this.seen === null) this.rebuild();

@@ -8,14 +8,17 @@
  *   is a pure function of the bytes, so it never needs invalidating — the cache entry it points
  *   to is checked (present, signed, not expired) on every use and revocation drops that entry.
  * - Keys are namespaced by transport ('P' + body as latin1, 'G' + path) so bytes sent one way can
- *   never select the answer meant for the other; requests over MAX_KEY_CHARS are not remembered.
+ *   never select the answer meant for the other; requests over MAX_KEY_CHARS are not remembered
+ *   (a nonce-less one-CertID request is ~80-120 bytes, ~110-170 base64 characters in a GET), so
+ *   the memo holds at most maxEntries x MAX_KEY_CHARS of keys.
+ * - `unknown` answers are never remembered (responder.ts): random serials cannot fill the memo.
  * - Remembered CertIDs are copied out of the request buffer (no pinning of socket buffers).
  * - Bounded: past maxEntries the oldest mapping goes.
  */
 import type { LoadedIssuer } from '../types.ts';
 import type { OcspCertId } from './request.ts';
 
-export const MAX_KEY_CHARS = 1024;
+export const MAX_KEY_CHARS = 256;
 
 export interface Memo {
   key: string;

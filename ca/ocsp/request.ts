@@ -23,6 +23,7 @@
 import { AppError, isAppError } from '../../platform/errors.ts';
 import * as der from '../asn1/index.ts';
 import { OID, type Tlv } from '../asn1/index.ts';
+import { serialHex } from '../serial.ts';
 
 export const OCSP_MAX_REQUEST_BYTES = 64 * 1024;
 export const OCSP_MAX_NONCE_BYTES = 32;
@@ -138,19 +139,15 @@ function request(buf: Buffer, t: Tlv): OcspCertId {
     paramsAbsent: paramsT === undefined,
     issuerNameHash,
     issuerKeyHash,
-    serial: serialHex(buf, serialT),
+    serial: serialOf(buf, serialT),
     der: der.rawOf(buf, certT),
   };
 }
 
-/** Lowercase hex without leading zeros, as the store keeps serials; null for a negative INTEGER. */
-function serialHex(buf: Buffer, t: Tlv): string | null {
+/** Lowercase hex without leading zeros, as the store keeps serials (ca/serial.ts); null if negative. */
+function serialOf(buf: Buffer, t: Tlv): string | null {
   const c = der.readIntegerRaw(buf, expectInteger(t));
-  if ((c[0] as number) & 0x80) return null;
-  let s = 0;
-  while (s < c.length - 1 && c[s] === 0) s++;
-  const hex = c.toString('hex', s);
-  return hex.length > 1 && hex[0] === '0' ? hex.slice(1) : hex;
+  return (c[0] as number) & 0x80 ? null : serialHex(c);
 }
 
 function expectInteger(t: Tlv): Tlv {

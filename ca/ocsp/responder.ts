@@ -4,7 +4,8 @@
  *
  * Rules enforced:
  * - Malformed request -> malformedRequest. The issuer is found by issuerNameHash + issuerKeyHash
- *   (SHA-1 or SHA-256), never by the serial alone; an issuer we do not serve, an unsupported
+ *   (SHA-1 or SHA-256), never by the serial alone (on a miss the CA re-reads its issuers at most
+ *   every 10 s: rollover on another node); an issuer we do not serve, an unsupported
  *   CertID hash, or CertIDs of several issuers in one request (one delegated responder signs a
  *   response) -> unauthorized (RFC 5019 §2.2.3).
  * - Status comes from ca.status(): good, revoked with the real time and reason, or unknown when
@@ -15,28 +16,29 @@
  *   + responseValiditySeconds; re-signed in the background once less than refreshBeforeSeconds
  *   remain (RFC 5019 §2.2 / §4 pre-production). Requests WITH a nonce (when allowed) are signed
  *   live with the nonce echoed (RFC 8954 §2.1); their status comes from the same cache.
+ * - `unknown` (also every negative serial) is valid for unknownValiditySeconds (60) only, kept in
+ *   its own small LRU, sent without HTTP caching headers and never put in the request memo.
  * - 'cert.revoked' events (local, or other nodes via the bus) drop the cached responses of that
  *   certificate at once, and a status read in flight at that moment is not cached; 'cert.issued'
  *   drops a cached `unknown`; 'bus.resync' (events possibly missed) clears the whole cache.
  * - Counters per outcome: gatehouse_ocsp_responses_total{status}, cache hits/misses, signatures.
  */
-import { toAppError } from '../../platform/errors.ts';
 import type { EventBus } from '../../platform/events.ts';
 import type { Logger } from '../../platform/log.ts';
 import type { Registry } from '../../platform/metrics.ts';
 import type { CaConfig } from '../../platform/config/sections/ca.ts';
 import type { CertificateAuthority, LoadedIssuer } from '../types.ts';
-import { ResponseCache, variantKey, type CachedResponse, type SignedForm } from './cache.ts';
+import { negativeKey, ResponseCache, variantKey, type CachedResponse, type SignedForm } from './cache.ts';
 import { postKey, RequestMemo } from './request-memo.ts';
-import { ocspStatusOf, readStatus } from './errors.ts';
+import { ocspStatusOf, rateLimitedWarn, readStatus } from './errors.ts';
 import { IssuerIndex } from './issuer-index.ts';
 import { parseOcspRequest, type OcspCertId } from './request.ts';
 import { ResponderCerts } from './responder-cert.ts';
-import { signedResponse, signedResponseAsync, type OcspErrorStatus } from './response.ts';
+import { signedResponse, signedResponseAsync, type OcspErrorStatus, type SingleStatus } from './response.ts';
 import { cachedResult, errorResult, liveResult, ocspMetrics, signedForm, type OcspResult } from './results.ts';
 
 export interface OcspResponderOptions {
-  ca: Pick<CertificateAuthority, 'status' | 'issue' | 'issuers'>;
+  ca: Pick<CertificateAuthority, 'status' | 'issue' | 'issuers'> & { refreshIssuers?(): Promise<boolean> };
   bus: Pick<EventBus, 'subscribe'>;
   config: CaConfig['ocsp'];
   log: Logger;
@@ -45,6 +47,8 @@ export interface OcspResponderOptions {
   cacheSize?: number;
   /** A status read slower than this answers tryLater (default 5 s). */
   statusTimeoutMs?: number;
+  /** Validity of `unknown` answers (default 60 s). */
+  unknownValiditySeconds?: number;
 }
 
 export interface RespondOptions {
@@ -64,7 +68,7 @@ export class OcspResponder {
   private readonly unsubscribe: Array<() => void>;
   private readonly parseOpts: { maxCertIds: number };
   private readonly m: ReturnType<typeof ocspMetrics>;
-  private lastWarn = 0;
+  private readonly warn: (e: unknown, msg: string) => void;
 
   constructor(private readonly opts: OcspResponderOptions) {
     const { config, metrics, bus } = opts;
@@ -74,10 +78,12 @@ export class OcspResponder {
       maxEntries: opts.cacheSize ?? 100_000,
       validityMs: config.responseValiditySeconds * 1000,
       refreshBeforeMs: Math.min(config.refreshBeforeSeconds, config.responseValiditySeconds / 2) * 1000,
+      unknownValidityMs: (opts.unknownValiditySeconds ?? 60) * 1000,
     });
     this.memo = new RequestMemo(opts.cacheSize ?? 100_000);
     this.certs = new ResponderCerts({ ca: opts.ca, config, log: opts.log });
     this.m = ocspMetrics(metrics);
+    this.warn = rateLimitedWarn(opts.log, 10_000);
     this.unsubscribe = [
       bus.subscribe('cert.revoked', (p) => this.invalidate(p.issuerId, p.serial)),
       bus.subscribe('cert.issued', (p) => this.invalidate(p.issuerId, p.serial)),
@@ -96,8 +102,12 @@ export class OcspResponder {
     for (const u of this.unsubscribe) u();
   }
 
+  /** Cached answers for known certificates, and (unknownCacheSize) `unknown` answers. */
   get cacheSize(): number {
     return this.cache.size;
+  }
+  get unknownCacheSize(): number {
+    return this.cache.unknownSize;
   }
 
   /** Drops every cached response of one certificate (done for you on 'cert.revoked'). */
@@ -145,7 +155,7 @@ export class OcspResponder {
       certIds = req.certIds;
       nonce = opts.nonceAllowed === false ? null : req.nonceExtnValue;
       for (const id of certIds) {
-        const m = this.index.match(id);
+        const m = this.index.match(id) ?? (await this.index.matchAfterRefresh(id));
         if (!m || (issuer && m !== issuer)) return this.errorResult('unauthorized');
         issuer = m;
       }
@@ -164,8 +174,8 @@ export class OcspResponder {
   }
 
   private async presigned(issuer: LoadedIssuer, id: OcspCertId, requestKey: string | undefined): Promise<OcspResult> {
-    if (id.serial === null) return this.live(issuer, [id], null);
-    const key = variantKey(issuer.record.id, id.serial, id.hashAlg, id.paramsAbsent);
+    const key = id.serial === null ? negativeKey(issuer.record.id, id) : variantKey(issuer.record.id, id.serial, id.hashAlg, id.paramsAbsent);
+    if (key === undefined) return this.live(issuer, [id], null);
     const now = Date.now();
     let e = this.cache.get(key);
     if (e !== undefined && now < e.expiresMs && e.signed !== null) {
@@ -177,7 +187,7 @@ export class OcspResponder {
       if (e.signed === null) await this.sign(e, issuer);
     }
     this.m.kind[e.kind].inc();
-    if (requestKey !== undefined) this.memo.remember(requestKey, key, issuer, id);
+    if (requestKey !== undefined && e.kind !== 'unknown') this.memo.remember(requestKey, key, issuer, id);
     return cachedResult(e, e.signed as SignedForm, Date.now());
   }
 
@@ -186,7 +196,7 @@ export class OcspResponder {
     const now = Date.now();
     for (const id of ids) {
       if (id.serial === null) {
-        entries.push(this.cache.build(id, { kind: 'unknown' }, now));
+        entries.push(this.cache.build(id, UNKNOWN, now));
         continue;
       }
       const key = variantKey(issuer.record.id, id.serial, id.hashAlg, id.paramsAbsent);
@@ -196,7 +206,7 @@ export class OcspResponder {
     }
     const ident = this.certs.current(issuer.record.id) ?? (await this.certs.get(issuer.record.id));
     const producedAt = new Date();
-    const der = await signedResponseAsync(ident.template, singlesOf(entries), producedAt, nonce);
+    const der = await signedResponseAsync(ident.template, entries.map((e) => e.single), producedAt, nonce);
     this.m.signLive.inc();
     for (const e of entries) this.m.kind[e.kind].inc();
     return liveResult(der, producedAt, entries[0] as CachedResponse);
@@ -206,7 +216,7 @@ export class OcspResponder {
   private load(key: string, issuer: LoadedIssuer, id: OcspCertId): Promise<CachedResponse> {
     return this.cache.load(key, id, () => {
       this.m.miss.inc();
-      const read = readStatus(this.opts.ca, issuer.record.id, id.serial as string, this.opts.statusTimeoutMs ?? 5_000);
+      const read = id.serial === null ? Promise.resolve(UNKNOWN) : readStatus(this.opts.ca, issuer.record.id, id.serial, this.opts.statusTimeoutMs ?? 5_000);
       return read.finally(() => setImmediate(() => this.m.entries.set(this.cache.size)));
     });
   }
@@ -235,13 +245,6 @@ export class OcspResponder {
     return this.errorResult(status);
   }
 
-  private warn(e: unknown, msg: string): void {
-    const now = Date.now();
-    if (now - this.lastWarn < 10_000) return;
-    this.lastWarn = now;
-    const err = toAppError(e);
-    this.opts.log.warn({ err: err.cause ?? err, code: err.code }, msg);
-  }
 }
 
-const singlesOf = (entries: CachedResponse[]): Buffer[] => entries.map((e) => e.single);
+const UNKNOWN: SingleStatus = { kind: 'unknown' };

@@ -24,6 +24,7 @@ import { createHash } from 'node:crypto';
 import type { Signer } from '../../platform/crypto.ts';
 import * as der from '../asn1/index.ts';
 import { OID } from '../asn1/index.ts';
+import { signatureAlgorithmFor } from '../cert-builder.ts';
 
 export const OCSP_RESPONSE_STATUS = {
   successful: 0,
@@ -95,19 +96,7 @@ export function publicKeyHash(spkiDer: Buffer, alg: 'sha1' | 'sha256' = 'sha1'):
 
 /** AlgorithmIdentifier of the signatures `signer` makes (also used for the responder's CSR). */
 export function signatureAlgorithm(signer: Signer): Buffer {
-  if (signer.algorithm === 'Ed25519') return der.seq(der.oid(OID.ed25519));
-  const d = signer.digest ?? 'sha256';
-  if (signer.algorithm.startsWith('P-')) {
-    const o = d === 'sha384' ? OID.ecdsaWithSHA384 : d === 'sha512' ? OID.ecdsaWithSHA512 : OID.ecdsaWithSHA256;
-    return der.seq(der.oid(o));
-  }
-  const o =
-    d === 'sha384'
-      ? OID.sha384WithRSAEncryption
-      : d === 'sha512'
-        ? OID.sha512WithRSAEncryption
-        : OID.sha256WithRSAEncryption;
-  return der.seq(der.oid(o), der.nullDer());
+  return signatureAlgorithmFor(signer.algorithm, signer.digest);
 }
 
 export function responderTemplate(

@@ -7,7 +7,9 @@
  * - A pre-signed response gets its RFC 5019 §6.2 header values computed once when signed:
  *   Last-Modified = thisUpdate, Expires = nextUpdate, ETag = truncated SHA-256 of the DER,
  *   Content-Length; only max-age (seconds left until nextUpdate) is computed per request.
- * - Live (nonce or several CertIDs) results are not cacheable.
+ * - Live (nonce or several CertIDs) results are not cacheable, and neither is an `unknown` answer
+ *   (a certificate just issued on another node must not stay unknown in shared HTTP caches): it
+ *   goes out without caching headers (cache.ts keeps it 60 s at most).
  * - Counters, bound once so the hot path only increments (Prometheus, gatehouse_ prefix):
  *   gatehouse_ocsp_responses_total{status} (good | revoked | unknown per CertID of a successful
  *   response, or the error status), gatehouse_ocsp_cache_total{result} (hit | miss | refresh),
@@ -54,6 +56,7 @@ export function signedForm(e: CachedResponse, der: Buffer, producedAt: Date): Si
 }
 
 export function cachedResult(e: CachedResponse, s: SignedForm, now: number): OcspResult {
+  if (e.kind === 'unknown') return { der: s.der, status: 'successful', ...NONE, producedAt: s.producedAt, thisUpdate: e.thisUpdate, nextUpdate: e.nextUpdate };
   return {
     der: s.der,
     status: 'successful',

@@ -3,7 +3,8 @@
  *
  * Rules enforced:
  * - The folder holds root.key.pem (encrypted PKCS#8, 0600), root.crt.pem, crlnumber (the last
- *   CRL number, only ever increasing, RFC 5280 §5.2.3) and issued.log (one line per signed
+ *   CRL number, only ever increasing, RFC 5280 §5.2.3), revoked.json (the append-only list of
+ *   revoked issuing CA certificates, revoked.ts), root.crl and issued.log (one line per signed
  *   issuing CA certificate, for the operator's ledger).
  * - A root is never overwritten: createRoot refuses a folder that already holds one.
  * - The key must match the certificate (ERR_KEY_LOCKED otherwise) and the passphrase is only
@@ -22,6 +23,7 @@ export const rootFiles = (dir: string) => ({
   cert: join(dir, 'root.crt.pem'),
   crlNumber: join(dir, 'crlnumber'),
   crl: join(dir, 'root.crl'),
+  revoked: join(dir, 'revoked.json'),
   ledger: join(dir, 'issued.log'),
 });
 

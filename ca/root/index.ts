@@ -7,5 +7,6 @@
 export { createRoot, type CreateRootInput, type CreatedRoot, type RootAlgorithm } from './create-root.ts';
 export { signIssuing, type SignIssuingInput, type SignedIssuing } from './sign-issuing.ts';
 export { rootCrl, type RootCrl, type RootCrlInput, type RootRevocation } from './root-crl.ts';
+export { readLedger as readRootRevocations, revokedFile, type LedgerEntry as RootLedgerEntry } from './revoked.ts';
 export { nameConstraints, type NameConstraintsInput } from './name-constraints.ts';
 export { loadRoot, rootFiles, type LoadedRoot } from './files.ts';

@@ -8,11 +8,14 @@
  *   the signature AlgorithmIdentifier of the root key in both places; issuer = root subject.
  * - §5.1.2.4/.5: thisUpdate now, nextUpdate = now + nextUpdateDays (1..400), UTCTime through
  *   2049 and GeneralizedTime after, whole seconds.
- * - §5.1.2.6: revokedCertificates omitted when empty; each serial once; reasonCode (§5.3.1)
- *   omitted for unspecified, never removeFromCRL in a complete CRL.
+ * - §5.1.2.6: the entries are the revocation ledger (revoked.ts: `<dir>/revoked.json`, merged
+ *   with this run's serials, append-only, each revocationDate fixed when first recorded);
+ *   revokedCertificates omitted when empty; reasonCode (§5.3.1) omitted for unspecified, never
+ *   removeFromCRL in a complete CRL.
  * - §5.2.1 AKI = root SKI; §5.2.3 cRLNumber strictly increasing, persisted in the folder before
  *   the CRL is returned. No IDP: a full, unscoped CRL.
- * - The signature is verified with the root key before the CRL is written to root.crl.
+ * - The ledger is persisted before the CRL is signed; the signature is verified with the root
+ *   key before the CRL is written to root.crl.
  */
 import { verify } from 'node:crypto';
 import { writeFileAtomic } from '../../platform/crypto.ts';
@@ -20,16 +23,13 @@ import { AppError } from '../../platform/errors.ts';
 import { enumerated, explicit, integer, OID, seq, time } from '../asn1/index.ts';
 import { assembleCertificate, signatureAlgorithmFor } from '../cert-builder.ts';
 import { authorityKeyId, encodeExtension } from '../extensions.ts';
-import { normalizeSerial, serialBytes } from '../serial.ts';
-import { REVOCATION_REASONS, type RevocationReason } from '../types.ts';
+import { serialBytes } from '../serial.ts';
+import { REVOCATION_REASONS } from '../types.ts';
 import { checkPassphrase } from './create-root.ts';
 import { loadRoot, nextCrlNumber, rootFiles } from './files.ts';
+import { mergeRevocations, readLedger, writeLedger, type LedgerEntry, type RootRevocation } from './revoked.ts';
 
-export interface RootRevocation {
-  serial: string;
-  reason?: RevocationReason;
-  revokedAt?: Date;
-}
+export type { RootRevocation } from './revoked.ts';
 
 export interface RootCrlInput {
   dir: string;
@@ -42,6 +42,8 @@ export interface RootCrlInput {
 export interface RootCrl {
   der: Buffer;
   number: bigint;
+  /** Revoked certificates listed (the whole ledger, not only this run's serials). */
+  entries: number;
   file: string;
   thisUpdate: Date;
   nextUpdate: Date;
@@ -49,11 +51,9 @@ export interface RootCrl {
 
 const whole = (d: Date): Date => new Date(Math.floor(d.getTime() / 1000) * 1000);
 
-function entry(r: RootRevocation, thisUpdate: Date): Buffer {
-  const reason = r.reason ?? 'unspecified';
-  const code = REVOCATION_REASONS[reason];
-  if (code === undefined || reason === 'removeFromCRL') throw new AppError('ERR_REVOCATION_REASON', `invalid root CRL reason ${String(reason)}`);
-  const parts = [integer(serialBytes(normalizeSerial(r.serial))), time(whole(r.revokedAt ?? thisUpdate))];
+function entry(r: LedgerEntry): Buffer {
+  const code = REVOCATION_REASONS[r.reason];
+  const parts = [integer(serialBytes(r.serial)), time(new Date(r.revokedAt))];
   if (code !== 0) parts.push(seq(encodeExtension({ oid: OID.reasonCode, critical: false, value: enumerated(code) })));
   return seq(...parts);
 }
@@ -65,15 +65,9 @@ export function rootCrl(input: RootCrlInput): RootCrl {
   const root = loadRoot(input.dir, input.passphrase);
   const thisUpdate = whole(input.now ?? new Date());
   const nextUpdate = new Date(thisUpdate.getTime() + days * 86_400_000);
-  const seen = new Set<string>();
-  const entries: Buffer[] = [];
-  for (const r of input.revokedSerials) {
-    const rev = typeof r === 'string' ? { serial: r } : r;
-    const key = normalizeSerial(rev.serial);
-    if (seen.has(key)) continue;
-    seen.add(key);
-    entries.push(entry(rev, thisUpdate));
-  }
+  const ledger = mergeRevocations(readLedger(input.dir), input.revokedSerials, thisUpdate);
+  const entries = ledger.map(entry);
+  writeLedger(input.dir, ledger);
   const number = nextCrlNumber(input.dir);
   const sigAlg = signatureAlgorithmFor(root.signer.algorithm);
   const exts = seq(encodeExtension(authorityKeyId(root.ski)), encodeExtension({ oid: OID.cRLNumber, critical: false, value: integer(number) }));
@@ -86,5 +80,5 @@ export function rootCrl(input: RootCrlInput): RootCrl {
   const der = assembleCertificate(tbs, sigAlg, signature);
   const file = rootFiles(input.dir).crl;
   writeFileAtomic(file, der, 0o644);
-  return { der, number, file, thisUpdate, nextUpdate };
+  return { der, number, entries: entries.length, file, thisUpdate, nextUpdate };
 }

@@ -4,16 +4,21 @@
  * Rules:
  * - append() takes the caller's transaction: the entry commits with the change it records, or
  *   neither commits. A failed audit write fails the action (the error propagates).
- * - Appends lock the single head row (SELECT ... FOR UPDATE on PostgreSQL), so several nodes
- *   extend one chain without forks.
+ * - Appends lock the single head row (SELECT ... FOR UPDATE on PostgreSQL; BEGIN IMMEDIATE holds
+ *   the write lock on SQLite), so several nodes extend one chain without forks.
+ * - In a GroupCommit transaction the head is read and locked once per group and the entries and
+ *   head are written when the group flushes (platform/db/group-scope.ts: once before COMMIT, or
+ *   per caller in the savepoint replay): every change still gets its own chained entry, hashed
+ *   exactly as a lone append would; entries of a caller rejected in the replay are dropped with
+ *   its savepoint, and the chain stays gap-free.
  * - A signed checkpoint is written in the same transaction every `checkpointEvery` entries, and
  *   by checkpointIfDue() when `checkpointMinutes` passed with new entries.
  */
 import { createPublicKey, type KeyObject } from 'node:crypto';
-import type { Db, Tx } from '../db/index.ts';
-import { withTx } from '../db/index.ts';
-import { ChainVerifier, entryHash, signCheckpoint, type AuditEntry, type VerifyResult } from './chain.ts';
-import { auditStore } from './store.ts';
+import type { Db, GroupParticipant, Tx } from '../db/index.ts';
+import { groupScope, withTx } from '../db/index.ts';
+import { ChainVerifier, entryHash, signCheckpoint, type AuditEntry, type Checkpoint, type VerifyResult } from './chain.ts';
+import { auditStore, type Head } from './store.ts';
 
 export interface AuditInput {
   actor: string;
@@ -46,7 +51,21 @@ export class AuditLog {
   }
 
   async append(trx: Tx, input: AuditInput): Promise<number> {
-    const head = await auditStore.lockHead(trx);
+    const scope = groupScope(trx);
+    if (scope === undefined) {
+      const batch = new HeadBatch(auditStore.lockHead(trx));
+      const seq = await this.appendTo(batch, input);
+      await batch.flush(trx);
+      return seq;
+    }
+    let batch = scope.get<HeadBatch>(HEAD_BATCH);
+    if (batch === undefined) batch = scope.add(HEAD_BATCH, new HeadBatch(auditStore.lockHead(trx)));
+    return this.appendTo(batch, input);
+  }
+
+  /** Chains one entry onto the batch's head (synchronous once the head is known). */
+  private async appendTo(batch: HeadBatch, input: AuditInput): Promise<number> {
+    const head = await batch.head();
     const seq = head.seq + 1;
     const body = {
       ts: this.now().toISOString(),
@@ -57,11 +76,13 @@ export class AuditLog {
       data: input.data === undefined ? null : JSON.parse(JSON.stringify(input.data, bigintSafe)),
     };
     const hash = entryHash(head.hash, seq, body);
-    const entry: AuditEntry = { ...body, seq, prevHash: head.hash, hash };
-    await auditStore.insert(trx, entry);
-    await auditStore.setHead(trx, seq, hash);
+    batch.entries.push({ ...body, seq, prevHash: head.hash, hash });
+    head.seq = seq;
+    head.hash = hash;
     if (seq - head.checkpointSeq >= this.opts.checkpointEvery) {
-      await auditStore.insertCheckpoint(trx, signCheckpoint(this.opts.key, this.opts.keyId, seq, hash, body.ts));
+      batch.checkpoints.push(signCheckpoint(this.opts.key, this.opts.keyId, seq, hash, body.ts));
+      head.checkpointSeq = seq;
+      head.checkpointTs = body.ts;
     }
     return seq;
   }
@@ -80,6 +101,53 @@ export class AuditLog {
       await auditStore.insertCheckpoint(trx, signCheckpoint(this.opts.key, this.opts.keyId, head.seq, head.hash, this.now().toISOString()));
       return true;
     });
+  }
+}
+
+/** The scope key of the audit head batch (one per group transaction, whichever AuditLog appends). */
+const HEAD_BATCH = {};
+
+/** Entries and checkpoints chained onto the head within one transaction, written by flush(). */
+class HeadBatch implements GroupParticipant {
+  readonly entries: AuditEntry[] = [];
+  readonly checkpoints: Checkpoint[] = [];
+  private base: Head | undefined;
+  private current: Head | undefined;
+  private readonly ready: Promise<void>;
+  constructor(read: Promise<Head>) {
+    this.ready = read.then((h) => {
+      this.base = h;
+      this.current = { ...h };
+    });
+    this.ready.catch(() => undefined); // a failed read surfaces through head()
+  }
+
+  async head(): Promise<Head> {
+    await this.ready;
+    return this.current as Head;
+  }
+
+  mark(): unknown {
+    return { entries: this.entries.length, checkpoints: this.checkpoints.length, head: this.current && { ...this.current } };
+  }
+
+  restore(m: unknown): void {
+    const mark = m as { entries: number; checkpoints: number; head: Head | undefined };
+    this.entries.length = Math.min(this.entries.length, mark.entries);
+    this.checkpoints.length = Math.min(this.checkpoints.length, mark.checkpoints);
+    const h = mark.head ?? this.base;
+    this.current = h && { ...h };
+  }
+
+  /** Writes the pending entries, checkpoints and the head they lead to; keeps that head. */
+  async flush(trx: Tx): Promise<void> {
+    if (this.entries.length === 0 || this.current === undefined) return;
+    await auditStore.insertEntries(trx, this.entries);
+    if (this.checkpoints.length) await auditStore.insertCheckpoints(trx, this.checkpoints);
+    await auditStore.setHead(trx, this.current);
+    this.entries.length = 0;
+    this.checkpoints.length = 0;
+    this.base = { ...this.current };
   }
 }
 

@@ -1,5 +1,9 @@
-/** The only knex user of the audit log. Rows <-> AuditEntry / Checkpoint. */
-import type { Db, Tx } from '../db/index.ts';
+/**
+ * The only knex user of the audit log. Rows <-> AuditEntry / Checkpoint.
+ * Rules: entries are written with one multi-row INSERT per chunk (fixed SQL, platform/db/sql.ts);
+ * the head row (id 1) carries seq, hash and the last checkpoint and is written once per batch.
+ */
+import { execute, insertRows, type Db, type Tx } from '../db/index.ts';
 import type { AuditEntry, Checkpoint } from './chain.ts';
 
 interface Row {
@@ -33,6 +37,10 @@ export interface Head {
   checkpointTs: string | null;
 }
 
+const ENTRY_COLUMNS = ['seq', 'ts', 'node', 'actor', 'action', 'target', 'data', 'prev_hash', 'hash'];
+const CHECKPOINT_COLUMNS = ['seq', 'hash', 'ts', 'key_id', 'signature'];
+const SET_HEAD = 'update audit_head set seq = ?, hash = ?, checkpoint_seq = ?, checkpoint_ts = ? where id = 1';
+
 export const auditStore = {
   async lockHead(trx: Tx): Promise<Head> {
     const r = await trx('audit_head').where({ id: 1 }).forUpdate().first();
@@ -43,21 +51,16 @@ export const auditStore = {
     const r = await db('audit_head').where({ id: 1 }).first();
     return { seq: Number(r.seq), hash: r.hash, checkpointSeq: Number(r.checkpoint_seq), checkpointTs: r.checkpoint_ts };
   },
-  async insert(trx: Tx, e: AuditEntry): Promise<void> {
-    await trx('audit_log').insert({
-      seq: e.seq,
-      ts: e.ts,
-      node: e.node,
-      actor: e.actor,
-      action: e.action,
-      target: e.target,
-      data: JSON.stringify(e.data ?? null),
-      prev_hash: e.prevHash,
-      hash: e.hash,
-    });
+  async insertEntries(trx: Tx, entries: readonly AuditEntry[]): Promise<void> {
+    const rows = entries.map((e) => [e.seq, e.ts, e.node, e.actor, e.action, e.target, JSON.stringify(e.data ?? null), e.prevHash, e.hash]);
+    await insertRows(trx, 'audit_log', ENTRY_COLUMNS, rows);
   },
-  async setHead(trx: Tx, seq: number, hash: string): Promise<void> {
-    await trx('audit_head').where({ id: 1 }).update({ seq, hash });
+  async insertCheckpoints(trx: Tx, cps: readonly Checkpoint[]): Promise<void> {
+    await insertRows(trx, 'audit_checkpoints', CHECKPOINT_COLUMNS, cps.map((cp) => [cp.seq, cp.hash, cp.ts, cp.keyId, cp.signature]));
+  },
+  /** Moves the head to `h` (seq, hash and the last checkpoint). */
+  async setHead(trx: Tx, h: Head): Promise<void> {
+    await execute(trx, SET_HEAD, [h.seq, h.hash, h.checkpointSeq, h.checkpointTs]);
   },
   async insertCheckpoint(trx: Tx, cp: Checkpoint): Promise<void> {
     await trx('audit_checkpoints').insert({ seq: cp.seq, hash: cp.hash, ts: cp.ts, key_id: cp.keyId, signature: cp.signature });

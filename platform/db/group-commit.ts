@@ -14,11 +14,13 @@
  * - Nobody is resolved before the group's COMMIT returned (with SQLite synchronous=FULL or
  *   PostgreSQL synchronous_commit=on, that is after the fsync): a resolved caller's write is
  *   durable. If the COMMIT (or BEGIN) fails, every caller of the group is rejected with the
- *   mapped error (ERR_STORE_*), and none of the group's writes is visible.
- * - knex does not roll back when COMMIT itself fails, and SQLite then keeps the transaction
- *   open on its single connection (a deferred constraint, SQLITE_FULL/IOERR at commit): after
- *   any failed group on SQLite the committer issues ROLLBACK, so the rejected writes never
- *   become visible or get committed by a later statement. PostgreSQL ends the transaction itself.
+ *   mapped error (ERR_STORE_*), and none of the group's writes is visible (a transaction a
+ *   failed COMMIT left open is ended by the connection layer, knex.ts).
+ * - Writers may batch per group (group-scope.ts: the audit log reads its head once per group and
+ *   writes it once per fast group); the fast pass flushes the scope before COMMIT (a failing
+ *   flush is replayed like failing work), the replay flushes inside each caller's savepoint.
+ * - If SQLite already ended the transaction by itself (SQLITE_FULL/IOERR), a failing
+ *   ROLLBACK TO fails the group with the caller's error, not with "no such savepoint".
  * - One group is in flight at a time per GroupCommit; callers arriving meanwhile form the next
  *   group, so the group size follows the load (1 when idle, up to maxBatch under load) and an
  *   idle caller pays no added latency.
@@ -28,7 +30,8 @@
  */
 import { AppError } from '../errors.ts';
 import { mapDbError } from './errors.ts';
-import { dbKind, type Db, type Tx } from './knex.ts';
+import { withGroupScope } from './group-scope.ts';
+import type { Db, Tx } from './knex.ts';
 
 interface Op {
   fn: (trx: Tx) => Promise<unknown>;
@@ -90,23 +93,27 @@ export class GroupCommit {
     if (await this.runFast(batch)) return;
     const results: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }> = [];
     try {
-      await this.db.transaction(async (trx) => {
-        for (const op of batch) {
-          await trx.raw('SAVEPOINT gc_op');
-          try {
-            const value = await op.fn(trx);
-            await trx.raw('RELEASE SAVEPOINT gc_op');
-            results.push({ ok: true, value });
-          } catch (error) {
-            // a failing rollback-to leaves the transaction unusable: let it fail the group
-            await trx.raw('ROLLBACK TO SAVEPOINT gc_op');
-            await trx.raw('RELEASE SAVEPOINT gc_op');
-            results.push({ ok: false, error });
+      await this.db.transaction((trx) =>
+        withGroupScope(trx, async (scope) => {
+          for (const op of batch) {
+            const mark = scope.mark();
+            await trx.raw('SAVEPOINT gc_op');
+            try {
+              const value = await op.fn(trx);
+              await scope.flush(trx);
+              await trx.raw('RELEASE SAVEPOINT gc_op');
+              results.push({ ok: true, value });
+            } catch (error) {
+              // a failing rollback-to leaves the transaction unusable: fail the group with the cause
+              await trx.raw('ROLLBACK TO SAVEPOINT gc_op').catch(() => Promise.reject(error));
+              await trx.raw('RELEASE SAVEPOINT gc_op');
+              scope.restore(mark);
+              results.push({ ok: false, error });
+            }
           }
-        }
-      });
+        }),
+      );
     } catch (e) {
-      await this.recover();
       const err = mapDbError(e);
       for (const op of batch) op.reject(err);
       return;
@@ -124,18 +131,23 @@ export class GroupCommit {
     const values: unknown[] = [];
     let workFailed: unknown = NO_FAILURE;
     try {
-      await this.db.transaction(async (trx) => {
-        for (const op of batch) {
-          try {
-            values.push(await op.fn(trx));
-          } catch (e) {
-            workFailed = e;
-            throw e;
+      await this.db.transaction((trx) =>
+        withGroupScope(trx, async (scope) => {
+          for (const op of batch) {
+            try {
+              values.push(await op.fn(trx));
+            } catch (e) {
+              workFailed = e;
+              throw e;
+            }
           }
-        }
-      });
+          await scope.flush(trx).catch((e: unknown) => {
+            workFailed = e; // batched writes of some caller failed: find out whose in the replay
+            throw e;
+          });
+        }),
+      );
     } catch (e) {
-      await this.recover();
       if (workFailed !== NO_FAILURE && batch.length > 1) return false; // replay with savepoints
       const err = mapDbError(e);
       for (const op of batch) op.reject(err);
@@ -144,12 +156,6 @@ export class GroupCommit {
     this.count(batch, false);
     batch.forEach((op, i) => op.resolve(values[i]));
     return true;
-  }
-
-  /** SQLite: end a transaction that a failed COMMIT left open on the connection. */
-  private async recover(): Promise<void> {
-    if (dbKind(this.db) !== 'sqlite') return;
-    await this.db.raw('ROLLBACK').catch(() => undefined); // "no transaction is active" is fine
   }
 
   private count(batch: Op[], replayed: boolean): void {

@@ -1,10 +1,17 @@
 /** Shared helpers for the issuance tests (database-backed). */
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { AuditLog, auditMigrations } from '../../../platform/audit/index.ts';
+import { createDb, migrate, type Db } from '../../../platform/db/index.ts';
+import { EventBus } from '../../../platform/events.ts';
+import { silentLogger } from '../../../platform/log.ts';
 import { toPem } from '../../../ca/asn1/index.ts';
-import type { Grant } from '../../../ca/index.ts';
-import { createTestCa, type TestCa } from '../../helpers/pki.ts';
+import { caMigrations, type Grant } from '../../../ca/index.ts';
+import { PG_URL, testDbKind } from '../../helpers/db.ts';
+import { createTestCa, createTestPki, type TestCa, type TestPki } from '../../helpers/pki.ts';
 
 export const grant = (g: Partial<Grant> = {}): Grant => ({
   profile: 'device-tls',
@@ -24,10 +31,8 @@ export async function withCa<T>(fn: (t: TestCa) => Promise<T>, opts: Parameters<
   }
 }
 
-export async function nothingWritten(t: TestCa): Promise<void> {
-  assert.equal((await t.db('ca_certificates')).length, 0, 'no certificate row');
-  const certAudit = (await t.db('audit_log').select('action')).filter((r: { action: string }) => r.action.startsWith('cert.'));
-  assert.deepEqual(certAudit, [], 'no cert.* audit entry');
+export function nothingWritten(t: TestCa): Promise<void> {
+  return nothingWrittenIn(t.db);
 }
 
 export function writeChain(dir: string, t: TestCa, leaf: Buffer): { root: string; int: string; leaf: string } {
@@ -38,3 +43,41 @@ export function writeChain(dir: string, t: TestCa, leaf: Buffer): { root: string
   return f;
 }
 
+
+/**
+ * A CA whose store gives up on locks after 50 ms: SQLite busy_timeout 50, PostgreSQL
+ * lock_timeout 50ms (URL options). `signed` counts issuing-key signatures.
+ */
+export async function withImpatientCa(fn: (t: TestPki & { db: Db; kind: 'pg' | 'sqlite'; file: string; signed: () => number }) => Promise<void>): Promise<void> {
+  const kind = testDbKind();
+  const dir = mkdtempSync(join(tmpdir(), 'gh-impatient-'));
+  const schema = `t_${randomBytes(6).toString('hex')}`;
+  const file = join(dir, 'gatehouse.sqlite');
+  const url = kind === 'pg' ? `${PG_URL}${PG_URL.includes('?') ? '&' : '?'}options=-c%20lock_timeout%3D50` : undefined;
+  const db = await createDb({ url, schema: kind === 'pg' ? schema : undefined, sqlitePath: file, busyTimeoutMs: 50, poolMax: 4 });
+  const bus = new EventBus('test', silentLogger());
+  let pki: TestPki | undefined;
+  try {
+    await migrate(db, [...auditMigrations, ...caMigrations]);
+    const audit = new AuditLog(db, { nodeId: 'test', key: generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey, keyId: 'test-audit', checkpointEvery: 1000, checkpointMinutes: 10 });
+    await audit.init();
+    pki = await createTestPki({ db, audit, bus });
+    let n = 0;
+    const signer = pki.issuer.signer as { sign: (d: Buffer) => Buffer };
+    const orig = signer.sign.bind(signer);
+    signer.sign = (d) => (n++, orig(d));
+    await fn({ ...pki, db, kind, file, signed: () => n });
+  } finally {
+    await pki?.cleanup();
+    await bus.close();
+    if (kind === 'pg') await db.raw('DROP SCHEMA IF EXISTS ?? CASCADE', [schema]).catch(() => undefined);
+    await db.destroy();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export async function nothingWrittenIn(db: Db): Promise<void> {
+  assert.equal((await db('ca_certificates')).length, 0, 'no certificate row');
+  const certAudit = (await db('audit_log').select('action')).filter((r: { action: string }) => r.action.startsWith('cert.'));
+  assert.deepEqual(certAudit, [], 'no cert.* audit entry');
+}

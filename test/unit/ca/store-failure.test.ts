@@ -1,8 +1,15 @@
+/**
+ * Issue #2: a locked or full database gives a clear error with Retry-After and nothing
+ * half-written; a failing caller in a group leaves the others alone; a serial revoked while
+ * reserved stays revoked.
+ */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import Database from 'better-sqlite3';
 import { isAppError } from '../../../platform/errors.ts';
 import type { Grant } from '../../../ca/index.ts';
 import { createTestCa, makeCsr } from '../../helpers/pki.ts';
+import { nothingWrittenIn, withImpatientCa } from './issue-helpers.ts';
 
 const grant: Grant = { profile: 'device-tls', subject: { commonName: 'dev-s' }, deviceId: 'dev-s', actor: 'test' };
 const storeErr = (e: unknown) => isAppError(e) && e.code.startsWith('ERR_STORE_');
@@ -103,4 +110,45 @@ test('a serial revoked while still reserved stays revoked: the DER is kept, the 
   } finally {
     await t.cleanup();
   }
+});
+
+test('database locked by another writer: ERR_STORE_BUSY with Retry-After 1, nothing written or signed', async () => {
+  await withImpatientCa(async (t) => {
+    // another process holds the write lock (SQLite BEGIN IMMEDIATE; PostgreSQL the audit head)
+    let release: () => Promise<void>;
+    if (t.kind === 'sqlite') {
+      const other = new Database(t.file);
+      other.exec('BEGIN IMMEDIATE');
+      release = async () => void (other.exec('ROLLBACK'), other.close());
+    } else {
+      const other = await t.db.transaction();
+      await other.raw('LOCK TABLE audit_head IN EXCLUSIVE MODE');
+      release = async () => void (await other.rollback());
+    }
+    try {
+      await assert.rejects(t.ca.issue(makeCsr().csrDer, grant), (e) => isAppError(e, 'ERR_STORE_BUSY') && e.retryAfter === 1);
+    } finally {
+      await release();
+    }
+    await nothingWrittenIn(t.db);
+    assert.equal(t.signed(), 0, 'nothing signed');
+    const ok = await t.ca.issue(makeCsr().csrDer, grant);
+    assert.equal((await t.ca.status(ok.issuerId, ok.serial)).state, 'good', 'works again once the lock is gone');
+  });
+});
+
+test('database full: ERR_STORE_FULL with Retry-After 30, nothing written or signed', { skip: process.env.GATEHOUSE_TEST_DB === 'pg' ? 'SQLite only (max_page_count)' : false }, async () => {
+  await withImpatientCa(async (t) => {
+    // no free page left, and the file may not grow: the reservation needs new pages
+    await t.db.raw('VACUUM');
+    const pages = Number((((await t.db.raw('PRAGMA page_count')) as Array<{ page_count: number }>)[0] as { page_count: number }).page_count);
+    await t.db.raw(`PRAGMA max_page_count = ${pages}`);
+    const big: Grant = { ...grant, sans: { dns: Array.from({ length: 80 }, (_, i) => `device-${i}.${'x'.repeat(50)}.example.com`) } };
+    await assert.rejects(t.ca.issue(makeCsr().csrDer, big), (e) => isAppError(e, 'ERR_STORE_FULL') && e.retryAfter === 30);
+    await nothingWrittenIn(t.db);
+    assert.equal(t.signed(), 0, 'nothing signed');
+    await t.db.raw('PRAGMA max_page_count = 1073741823');
+    const ok = await t.ca.issue(makeCsr().csrDer, big);
+    assert.equal((await t.ca.status(ok.issuerId, ok.serial)).state, 'good', 'works again once there is room');
+  });
 });

@@ -72,6 +72,7 @@ describe('OcspResponder (fake CA): pre-signed cache, invalidation, refresh, rene
 
   it('evicts the least recently used entry beyond cacheSize', async () => {
     env.remake({}, { cacheSize: 2 });
+    for (const s of [1, 2, 3]) env.ca.setStatus('issuer-a', s, good());
     for (const s of [1, 2, 1, 3]) await env.ask({ certIds: [idFor(env.A, s)] });
     assert.equal(env.ocsp.cacheSize, 2);
     assert.equal(env.ca.statusCalls, 3);

@@ -1,3 +1,8 @@
+/**
+ * The OCSP router over a fake CA on a loopback server: RFC 5019 caching headers on pre-signed
+ * good/revoked answers only (never on nonce, unknown or error responses), GET decoding quirks,
+ * 304 on If-None-Match, protocol errors as OCSP statuses with HTTP 200, body limits.
+ */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -85,6 +90,21 @@ describe('OCSP router', () => {
     assert.equal(bad.status, 200);
     assert.equal(parseResponse(await body(bad)).status, 1);
     assert.equal(bad.headers.get('cache-control'), null);
+  });
+
+  it('sends no caching headers on unknown answers, over POST and GET (60 s validity, never public)', async () => {
+    const unknownReq = buildRequest({ certIds: [idFor(A, 0x7e57)] });
+    for (const r of [
+      await fetch(base + '/ocsp', { method: 'POST', headers: OCSP_REQ, body: unknownReq }),
+      await fetch(`${base}/ocsp/${encodeURIComponent(unknownReq.toString('base64'))}`),
+    ]) {
+      const p = parseResponse(await body(r));
+      assert.equal(p.singles[0]!.kind, 'unknown');
+      assert.equal(p.singles[0]!.nextUpdate!.getTime() - p.singles[0]!.thisUpdate.getTime(), 60_000);
+      assert.equal(r.headers.get('cache-control'), null);
+      assert.equal(r.headers.get('etag'), null);
+      assert.equal(r.headers.get('expires'), null);
+    }
   });
 
   it('answers protocol errors as OCSP malformedRequest with HTTP 200', async () => {
