@@ -119,6 +119,10 @@ export async function startNode(g: GlobalOpts, roles: readonly Role[]): Promise<
     const cp = setInterval(() => void ctx.audit?.checkpointIfDue().catch((e) => log.warn({ err: e }, 'audit checkpoint failed')), 60_000);
     cp.unref();
     stops.push(() => clearInterval(cp));
+    // issuer rollover done elsewhere (CLI, another node) and expired retiring issuers
+    const upkeep = setInterval(() => void ca.maintenance().catch((e) => log.warn({ err: e }, 'CA maintenance failed')), 30_000);
+    upkeep.unref();
+    stops.push(() => clearInterval(upkeep));
     log.info({ roles, addresses, issuer: ca.activeIssuer().record.id }, 'gatehouse node started');
     let stopped = false;
     return {
