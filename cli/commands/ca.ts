@@ -86,7 +86,7 @@ export function registerCa(program: Command): void {
           return { serial: serial!, ...(reason ? { reason: reason as never } : {}) };
         });
         const c = rootCrl({ dir: resolve(o.offlineDir), passphrase: readPassphrase(o.passphraseFile, 'root'), revokedSerials: revoked, nextUpdateDays: Number(o.days) });
-        out.print(`root CRL #${c.number} written to ${c.file} (${revoked.length} entries, next update ${c.nextUpdate.toISOString()})`, { file: c.file, number: c.number.toString(), entries: revoked.length });
+        out.print(`root CRL #${c.number} written to ${c.file} (${c.entries} entries, next update ${c.nextUpdate.toISOString()})`, { file: c.file, number: c.number.toString(), entries: c.entries });
       }),
     );
 

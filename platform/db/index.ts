@@ -9,4 +9,4 @@ export { mapDbError, isUniqueViolation, conflictOrMapped } from './errors.ts';
 export { migrate, type Migration } from './migrate.ts';
 export { GroupCommit, type GroupCommitOptions, type GroupCommitStats } from './group-commit.ts';
 export { groupScope, type GroupParticipant, type GroupScope } from './group-scope.ts';
-export { execute, insertRows, rowsOf, placeholders } from './sql.ts';
+export { execute, insertRows } from './sql.ts';

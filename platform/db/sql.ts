@@ -22,11 +22,6 @@ export async function execute(q: Db | Tx, sql: string, bindings: readonly unknow
   return r?.changes ?? r?.rowCount ?? 0;
 }
 
-/** The rows of a raw SELECT on either driver. */
-export function rowsOf<T>(raw: unknown): T[] {
-  return (Array.isArray(raw) ? raw : ((raw as { rows?: T[] } | undefined)?.rows ?? [])) as T[];
-}
-
 const shapes = new Map<string, string>();
 
 /** "(?,?,?),(?,?,?)" for `rows` rows of `cols` values. */
