@@ -106,7 +106,7 @@ function readContent(type: RequestMessageType, plaintext: Buffer): Partial<PkiMe
     if (!isUniversal(second, 16)) throw new DerError('IssuerAndSubject: bad subject');
     return { issuerAndSubject: { issuerDer: raw(issuer), subjectDer: raw(second) } };
   }
-  return { issuerAndSerial: { issuerDer: raw(issuer), serialHex: intBytes(second).toString('hex') } };
+  return { issuerAndSerial: { issuerDer: raw(issuer), serialHex: intBytes(second).toString('hex').replace(/^0+(?=.)/, '') } };
 }
 
 export async function parsePkiMessage(der: Uint8Array, ra: ScepRa, opts: ParseOptions = {}): Promise<PkiMessage> {
