@@ -8,7 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import { SESSION_COOKIE } from '../../ztna-broker/index.ts';
 import { curl, passIdp } from './broker-flows.ts';
 import { HOSTS, startWorld, type World } from './broker-harness.ts';
-import { findTool } from '../helpers/tools.ts';
+import { findTool, requireTool } from '../helpers/tools.ts';
 
 interface Row {
   host: string;
@@ -64,10 +64,7 @@ describe('policy and certificate tables through curl', () => {
 
   for (const row of ROWS) {
     test(`${row.method ?? 'GET'} ${row.hostHeader ?? row.host} ${row.path} -> ${row.status} ${row.reason ?? ''}`, async (t) => {
-      if (!bin) {
-        if (process.env.CI) throw new Error('curl not found: apt-get install curl');
-        return t.skip('curl not found: apt-get install curl');
-      }
+      if (!bin) return void requireTool(t, 'curl', 'curl'); // fails in CI, skips elsewhere
       const before = w.upstream.received.length;
       const headers = row.hostHeader ? [`Host: ${row.hostHeader}`] : [];
       const r = await curl(w, bin, { host: row.host, path: row.path, method: row.method ?? 'GET', cert: w.certs.carol, cookie: cookies[row.host] ?? '', headers });
@@ -88,7 +85,7 @@ describe('policy and certificate tables through curl', () => {
   for (const row of CERT_ROWS) {
     for (const host of [HOSTS.cam, HOSTS.broker]) {
       test(`${row.name} on ${host} -> 403 ${row.reason}`, async (t) => {
-        if (!bin) return t.skip('curl not found: apt-get install curl');
+        if (!bin) return void requireTool(t, 'curl', 'curl'); // fails in CI, skips elsewhere
         const r = await curl(w, bin, { host, path: host === HOSTS.broker ? '/login' : '/status', cert: row.cert === null ? null : w.certs[row.cert], cookie: cookies[HOSTS.cam] });
         assert.equal(r.status, 403, r.body.slice(0, 400));
         assert.ok(r.body.includes(row.reason), r.body.slice(0, 600));
@@ -98,7 +95,7 @@ describe('policy and certificate tables through curl', () => {
   }
 
   test('a revoked certificate -> 403 certificate-revoked; store outage -> 503, never allow', async (t) => {
-    if (!bin) return t.skip('curl not found: apt-get install curl');
+    if (!bin) return void requireTool(t, 'curl', 'curl'); // fails in CI, skips elsewhere
     await w.pki.ca.revoke(w.certs.alice2.serial, 'superseded', { actor: 'test' });
     const r = await curl(w, bin, { host: HOSTS.cam, path: '/status', cert: w.certs.alice2 });
     assert.equal(r.status, 403);
@@ -115,7 +112,7 @@ describe('policy and certificate tables through curl', () => {
   });
 
   test('proxied console responses do not get the broker page headers', async (t) => {
-    if (!bin) return t.skip('curl not found: apt-get install curl');
+    if (!bin) return void requireTool(t, 'curl', 'curl'); // fails in CI, skips elsewhere
     const r = await curl(w, bin, { host: HOSTS.cam, path: '/status', cert: w.certs.carol, cookie: cookies[HOSTS.cam] });
     assert.equal(r.status, 200);
     assert.doesNotMatch(r.headers, /content-security-policy/i);
