@@ -206,6 +206,8 @@ test('enrolled over EST -> publishes to Mosquitto over mTLS; retired -> refused 
     '1',
   ]);
   assert.notEqual(denied.code, 0, `revoked device still accepted:\n${denied.out}\n${brokerLog}`);
+  // the broker's log line may trail the refused connection: wait for it (bounded)
+  for (let i = 0; i < 100 && !/certificate verify failed/.test(brokerLog.slice(before)); i++) await new Promise((r) => setTimeout(r, 50));
   assert.match(brokerLog.slice(before), /Reloading config[\s\S]*certificate verify failed/);
   // meter-2 is unaffected
   const other = await mqtt('mosquitto_pub', port, 'meter-2', [
