@@ -8,7 +8,7 @@
  * - Transitions follow model.ts; quarantine and retire publish events at commit.
  */
 import { AppError } from '../../platform/errors.ts';
-import { withTx, type Db, type Tx } from '../../platform/db/index.ts';
+import { isUniqueViolation, withTx, type Db, type Tx } from '../../platform/db/index.ts';
 import type { AuditLog } from '../../platform/audit/index.ts';
 import type { EventBus } from '../../platform/events.ts';
 import { assertTransition, deviceInput, deviceUpdate, parseOrThrow, segmentInput, type Device, type DeviceInput, type DeviceState, type DeviceUpdate, type Segment, type SegmentInput } from './model.ts';
@@ -19,11 +19,6 @@ export interface InventoryDeps {
   audit: AuditLog;
   bus: EventBus;
   now?: () => Date;
-}
-
-function isUnique(e: unknown): boolean {
-  const c = (e as { code?: string })?.code ?? '';
-  return c === '23505' || /^SQLITE_CONSTRAINT_(PRIMARYKEY|UNIQUE)/.test(c);
 }
 
 export class InventoryService {
@@ -75,7 +70,7 @@ export class InventoryService {
     try {
       await store.insertDevice(trx, dev, 'registered', this.now().toISOString());
     } catch (e) {
-      if (isUnique(e)) throw new AppError('ERR_CONFLICT', `device ${dev.id} (or its IDevID serial) already exists`, { cause: e });
+      if (isUniqueViolation(e)) throw new AppError('ERR_CONFLICT', `device ${dev.id} (or its IDevID serial) already exists`, { cause: e });
       throw e;
     }
     await this.d.audit.append(trx, { actor, action: 'device.add', target: `device:${dev.id}`, data: dev });
