@@ -10,6 +10,8 @@
  *   terminates every worker and fails queued jobs with ERR_ISSUER_UNAVAILABLE.
  * - Workers start with the first job and are unref'd while idle: a forgotten close() never
  *   keeps the process alive.
+ * - verifyCsr() runs the same parseCsr() (PoP + structure) on a worker, for callers that need
+ *   the subject before issuing (enrollment): the main thread never verifies a CSR twice.
  * - Sources run through tsx, and on Node 20 workers inherit neither `--import tsx` nor
  *   tsx's register(): each worker starts from a tiny bootstrap that registers tsx's ESM hooks
  *   and then imports prepare-worker.ts.
@@ -17,11 +19,12 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { AppError, type ErrorCode } from '../platform/errors.ts';
+import { parseCsr, type ParsedCsr } from './csr.ts';
 import { prepareIssuance, type PrepareInput, type Prepared } from './prepare.ts';
 import type { Profile } from './profiles/index.ts';
 
 interface Pending {
-  resolve: (p: Prepared) => void;
+  resolve: (p: Prepared | ParsedCsr) => void;
   reject: (e: unknown) => void;
 }
 
@@ -30,7 +33,7 @@ interface Slot {
   pending: Map<number, Pending>;
 }
 
-type Reply = { id: number; ok: true; value: Prepared } | { id: number; ok: false; error: { code: ErrorCode; message: string; detail?: Record<string, unknown> } };
+type Reply = { id: number; ok: true; value: Prepared | ParsedCsr } | { id: number; ok: false; error: { code: ErrorCode; message: string; detail?: Record<string, unknown> } };
 
 export type PoolSize = number | 'auto';
 
@@ -65,10 +68,8 @@ export class PreparePool {
       if (!p) return;
       slot.pending.delete(r.id);
       if (slot.pending.size === 0) worker.unref();
-      if (r.ok) {
-        const v = r.value;
-        p.resolve({ ...v, tbs: Buffer.from(v.tbs.buffer, v.tbs.byteOffset, v.tbs.byteLength) });
-      } else p.reject(new AppError(r.error.code, r.error.message, r.error.detail ? { detail: r.error.detail } : {}));
+      if (r.ok) p.resolve('tbs' in r.value ? { ...r.value, tbs: wrap(r.value.tbs) } : rewrapCsr(r.value));
+      else p.reject(new AppError(r.error.code, r.error.message, r.error.detail ? { detail: r.error.detail } : {}));
     });
     const fail = (e: unknown): void => {
       for (const p of slot.pending.values()) p.reject(new AppError('ERR_INTERNAL', 'issuance worker failed', { cause: e }));
@@ -86,17 +87,28 @@ export class PreparePool {
   run(input: PrepareInput): Promise<Prepared> {
     if (this.closed) return Promise.reject(new AppError('ERR_ISSUER_UNAVAILABLE', 'CA is shutting down'));
     if (this.wanted === 0) return prepareIssuance(input);
+    const { profile, grant, ...rest } = input;
+    // functions (Grant.onReserve) cannot cross threads and the pure step does not need them
+    const { onReserve: _onReserve, ...plainGrant } = grant;
+    return this.post((id) => ({ id, profile: profile.name, input: { ...rest, grant: plainGrant } })) as Promise<Prepared>;
+  }
+
+  /** parseCsr() (structure + proof of possession) on a worker; same errors as inline. */
+  verifyCsr(csrDer: Buffer): Promise<ParsedCsr> {
+    if (this.closed) return Promise.reject(new AppError('ERR_ISSUER_UNAVAILABLE', 'CA is shutting down'));
+    if (this.wanted === 0) return Promise.resolve().then(() => parseCsr(csrDer));
+    return this.post((id) => ({ id, csrDer })) as Promise<ParsedCsr>;
+  }
+
+  private post(message: (id: number) => unknown): Promise<Prepared | ParsedCsr> {
     while (this.slots.length < this.wanted) this.slots.push(this.spawn());
     let slot = this.slots[0] as Slot;
     for (const s of this.slots) if (s.pending.size < slot.pending.size) slot = s;
     const id = this.nextId++;
-    return new Promise<Prepared>((resolve, reject) => {
+    return new Promise<Prepared | ParsedCsr>((resolve, reject) => {
       if (slot.pending.size === 0) slot.worker.ref();
       slot.pending.set(id, { resolve, reject });
-      const { profile, grant, ...rest } = input;
-      // functions (Grant.onReserve) cannot cross threads and the pure step does not need them
-      const { onReserve: _onReserve, ...plainGrant } = grant;
-      slot.worker.postMessage({ id, profile: profile.name, input: { ...rest, grant: plainGrant } });
+      slot.worker.postMessage(message(id));
     });
   }
 
@@ -109,4 +121,11 @@ export class PreparePool {
     await Promise.all(this.slots.map((s) => s.worker.terminate()));
     this.slots.length = 0;
   }
+}
+
+const wrap = (u: Uint8Array): Buffer => Buffer.from(u.buffer, u.byteOffset, u.byteLength);
+
+/** Structured clone turns Buffers into Uint8Arrays: give a ParsedCsr its Buffers back. */
+function rewrapCsr(c: ParsedCsr): ParsedCsr {
+  return { ...c, der: wrap(c.der), infoDer: wrap(c.infoDer), subjectDer: wrap(c.subjectDer), spkiDer: wrap(c.spkiDer), extensions: c.extensions.map((e) => ({ ...e, valueDer: wrap(e.valueDer) })) };
 }

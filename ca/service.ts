@@ -28,6 +28,7 @@ import { AppError } from '../platform/errors.ts';
 import type { EventBus } from '../platform/events.ts';
 import { issueCertificate, type IssueHooks } from './issue.ts';
 import { loadIssuers, retireExpired } from './issuers.ts';
+import type { ParsedCsr } from './csr.ts';
 import { PreparePool, type PoolSize } from './prepare-pool.ts';
 import { resolveProfiles, type ProfileOverride, type ProfileSet } from './profiles/index.ts';
 import { revokeCertificate } from './revoke.ts';
@@ -122,6 +123,10 @@ export class CaService implements CertificateAuthority {
 
   get groupStats(): GroupCommit['stats'] {
     return this.group.stats;
+  }
+
+  verifyCsr(csrDer: Buffer): Promise<ParsedCsr> {
+    return this.pool.verifyCsr(csrDer);
   }
 
   async issue(csrDer: Buffer, grant: Grant): Promise<IssuedCert> {

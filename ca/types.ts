@@ -3,6 +3,7 @@
  * Callers talk to the CA in these words only; the CA never learns which protocol asked.
  */
 import type { Signer } from '../platform/crypto.ts';
+import type { ParsedCsr } from './csr.ts';
 
 export const PROFILE_NAMES = ['device-tls', 'radius-server', 'admin-client', 'ocsp-responder', 'scep-ra'] as const;
 export type BuiltinProfileName = (typeof PROFILE_NAMES)[number];
@@ -152,6 +153,8 @@ export interface RevocationResult {
 export interface CertificateAuthority {
   /** Verify CSR (PoP + key policy) -> reserve serial + audit -> build -> lint -> sign -> store -> return. */
   issue(csrDer: Buffer, grant: Grant): Promise<IssuedCert>;
+  /** parseCsr() (structure, PoP, key policy) off the main thread when workers run; same errors. */
+  verifyCsr(csrDer: Buffer): Promise<ParsedCsr>;
   /** RFC 5280 reasons; certificateHold can later be released with reason removeFromCRL. */
   revoke(serial: string, reason: RevocationReason, opts: RevokeOptions): Promise<RevocationResult>;
   /** Live status from the store; throws ERR_STORE_* when the store cannot answer (callers deny). */

@@ -17,7 +17,7 @@ import { withTx, type Db, type Tx } from '../../platform/db/index.ts';
 import type { AuditLog } from '../../platform/audit/index.ts';
 import type { EventBus } from '../../platform/events.ts';
 import type { EnrollmentConfig } from '../../platform/config/index.ts';
-import { parseCsr, parseCertificate, type CertificateAuthority, type Grant, type IssuedCert } from '../../ca/index.ts';
+import { parseCertificate, type CertificateAuthority, type Grant, type IssuedCert, type ParsedCsr } from '../../ca/index.ts';
 import { formatName } from '../../ca/asn1/index.ts';
 import type { InventoryService } from '../inventory/service.ts';
 import type { Device } from '../inventory/model.ts';
@@ -41,6 +41,8 @@ export interface EnrollInput {
   peer: string;
   /** EST simplereenroll / SCEP RenewalReq: the credential must be the current certificate. */
   renewal?: boolean;
+  /** csrDer already verified by ca.verifyCsr() (SCEP reads its challengePassword first). */
+  csr?: ParsedCsr;
 }
 
 export type EnrollOutcome =
@@ -80,7 +82,8 @@ export class Onboarding {
   }
 
   async enroll(input: EnrollInput): Promise<EnrollOutcome> {
-    const csr = parseCsr(input.csrDer); // PoP first: nothing is looked up for a CSR that does not verify
+    // PoP first: nothing is looked up for a CSR that does not verify (on a CA worker thread)
+    const csr = input.csr ?? (await this.d.ca.verifyCsr(input.csrDer));
     const { profile, serverAuth } = this.profileFor(input.label);
     const c = input.credential;
     if (input.renewal && c.kind !== 'current') throw new AppError('ERR_UNAUTHENTICATED', 'renewal needs the current certificate as client certificate');

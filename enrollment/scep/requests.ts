@@ -18,7 +18,7 @@
 import { X509Certificate } from 'node:crypto';
 import { AppError } from '../../platform/errors.ts';
 import type { Logger } from '../../platform/log.ts';
-import { parseCsr, type CertificateAuthority } from '../../ca/index.ts';
+import type { CertificateAuthority } from '../../ca/index.ts';
 import type { EnrollInput, Onboarding } from '../onboarding/index.ts';
 import { FAIL_INFO, MESSAGE_TYPE, type FailInfo } from './attributes.ts';
 import { certInfo } from './cert-info.ts';
@@ -104,7 +104,7 @@ async function run(d: RequestDeps, h: TxHandle, input: EnrollInput): Promise<Ans
 export async function certRequest(d: RequestDeps, msg: PkiMessage, ctx: RequestContext): Promise<Answer> {
   const csrDer = msg.csrDer;
   if (!csrDer) throw new AppError('ERR_BAD_INPUT', 'no CSR in the request');
-  const csr = parseCsr(csrDer);
+  const csr = await d.ca.verifyCsr(csrDer);
   const renewal = msg.messageType === MESSAGE_TYPE.RenewalReq;
   if (!renewal) assertSelfSigned(msg.signerCertDer);
   const start = await d.transactions.begin({
@@ -124,14 +124,14 @@ export async function certRequest(d: RequestDeps, msg: PkiMessage, ctx: RequestC
     case 'replay':
       return stored(d.ca, start.row);
     case 'resume':
-      return run(d, start.handle, { ...base, csrDer, credential: { kind: 'none' }, label: start.row.label ?? undefined });
+      return run(d, start.handle, { ...base, csrDer, csr, credential: { kind: 'none' }, label: start.row.label ?? undefined });
     case 'new': {
       const credential: EnrollInput['credential'] = renewal
         ? { kind: 'current', certDer: msg.signerCertDer }
         : csr.challengePassword
           ? { kind: 'token', token: csr.challengePassword }
           : { kind: 'none' };
-      return run(d, start.handle, { ...base, csrDer, credential, label: ctx.label, renewal });
+      return run(d, start.handle, { ...base, csrDer, csr, credential, label: ctx.label, renewal });
     }
   }
 }

@@ -54,3 +54,26 @@ test('a dying worker fails only its own jobs and is replaced; close() refuses ne
   }
   await assert.rejects(pool.run(input()), (e) => isAppError(e, 'ERR_ISSUER_UNAVAILABLE'));
 });
+
+test('verifyCsr on a worker returns the same parsed CSR, with Buffers, and the same error codes', async () => {
+  const inline = new PreparePool(0, [...profiles.values()]);
+  const pool = new PreparePool(1, [...profiles.values()]);
+  try {
+    const { csrDer } = makeCsr('P-256', { subject: { commonName: 'cam-7' }, challengePassword: 'a1b2' });
+    const [a, b] = await Promise.all([inline.verifyCsr(csrDer), pool.verifyCsr(csrDer)]);
+    for (const k of ['der', 'infoDer', 'subjectDer', 'spkiDer'] as const) assert.ok(Buffer.isBuffer(b[k]), `${k} is a Buffer`);
+    assert.deepEqual(b, a);
+    assert.equal(b.subject, 'CN=cam-7');
+    assert.equal(b.challengePassword, 'a1b2');
+    const bad = Buffer.from(csrDer);
+    bad[bad.length - 2] = (bad[bad.length - 2] as number) ^ 0x55;
+    for (const p of [inline, pool]) {
+      await assert.rejects(p.verifyCsr(bad), (e) => isAppError(e, 'ERR_CSR_SIGNATURE'));
+      await assert.rejects(p.verifyCsr(Buffer.from('garbage')), (e) => isAppError(e, 'ERR_CSR_MALFORMED'));
+    }
+  } finally {
+    await inline.close();
+    await pool.close();
+  }
+  await assert.rejects(pool.verifyCsr(makeCsr().csrDer), (e) => isAppError(e, 'ERR_ISSUER_UNAVAILABLE'));
+});
