@@ -90,8 +90,9 @@ export class Onboarding {
     const actor = `${input.protocol}:${c.kind}@${input.peer}`;
     switch (c.kind) {
       case 'token': {
-        const orphan = await this.orphanOfToken(c.token);
-        const row = orphan ? orphan.row : await this.tokens.check(c.token, input.peer);
+        const peeked = await this.tokens.peek(c.token);
+        const orphan = await this.orphanOfToken(peeked);
+        const row = orphan ? orphan.row : await this.tokens.check(c.token, input.peer, peeked);
         if (c.claimedDeviceId && c.claimedDeviceId !== row.device_id) throw new AppError('ERR_ENROLL_TOKEN_INVALID', 'enrollment token belongs to another device');
         const device = await this.enrollableDevice(row.device_id);
         if (orphan) await this.supersedeOrphan(orphan.issuerId, orphan.serial, device.id);
@@ -119,8 +120,7 @@ export class Onboarding {
    * A token whose certificate was reserved but never stored (the store step failed, e.g. disk
    * full) may be used again once: the orphan serial is revoked (superseded) and reissued.
    */
-  private async orphanOfToken(token: string): Promise<{ row: TokenRow; issuerId: string; serial: string } | null> {
-    const row = await this.tokens.peek(token);
+  private async orphanOfToken(row: TokenRow | null): Promise<{ row: TokenRow; issuerId: string; serial: string } | null> {
     if (!row || row.used_at === null || !row.used_serial || row.revoked_at !== null) return null;
     if (this.now() - Number(row.used_at) < ORPHAN_AFTER_MS || Number(row.expires_at) <= this.now()) return null;
     for (const i of this.d.ca.issuers()) {

@@ -46,9 +46,10 @@ export class Tokens {
    * Checks a presented token without consuming it. Failures are audited (a replayed token is
    * evidence of a cloned or attacked device) and thrown as 401-class errors.
    */
-  async check(token: string, peer: string): Promise<TokenRow> {
+  async check(token: string, peer: string, peeked?: TokenRow | null): Promise<TokenRow> {
     const t = token.trim().toLowerCase();
-    const row = TOKEN_RE.test(t) ? await store.getToken(this.d.db, hashToken(t)) : null;
+    // `peeked`: this token's row as peek() just read it (saves a second read of the same row)
+    const row = peeked !== undefined ? peeked : TOKEN_RE.test(t) ? await store.getToken(this.d.db, hashToken(t)) : null;
     const fail = async (code: 'ERR_ENROLL_TOKEN_INVALID' | 'ERR_ENROLL_TOKEN_USED' | 'ERR_ENROLL_TOKEN_EXPIRED', msg: string) => {
       await this.d.audit.record({ actor: `peer:${peer}`, action: code === 'ERR_ENROLL_TOKEN_USED' ? 'enroll.token.replay' : 'enroll.token.reject', target: row ? `device:${row.device_id}` : null, data: { reason: code } });
       throw new AppError(code, msg);
