@@ -55,6 +55,8 @@ export interface PkiMessage {
   senderNonce: Buffer;
   signerCertDer: Buffer;
   signerKey: KeyObject;
+  /** The signer certificate's SubjectPublicKeyInfo as encoded (identifies the requester's key). */
+  signerSpkiDer: Buffer;
   /** What the client used; mirror it in the CertRep when it is something we send. */
   digest: ScepDigest;
   contentEncryption: ContentEncryption;
@@ -143,6 +145,7 @@ export async function parsePkiMessage(der: Uint8Array, ra: ScepRa, opts: ParseOp
       senderNonce: Buffer.from(known.senderNonce), // a copy: the input buffer may be reused
       signerCertDer: signer.cert.der,
       signerKey: signer.cert.publicKey,
+      signerSpkiDer: signer.cert.spkiDer,
       digest: signer.digest,
       contentEncryption: env.contentEncryption,
       keyTransport: env.keyTransport,

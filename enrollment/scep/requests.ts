@@ -111,7 +111,7 @@ export async function certRequest(d: RequestDeps, msg: PkiMessage, ctx: RequestC
     transactionId: msg.transactionId,
     messageType: renewal ? MESSAGE_TYPE.RenewalReq : MESSAGE_TYPE.PKCSReq,
     signerCertDer: msg.signerCertDer,
-    signerSpkiDer: msg.signerKey.export({ type: 'spki', format: 'der' }),
+    signerSpkiDer: msg.signerSpkiDer,
     csrDer,
     label: ctx.label,
   });
@@ -138,7 +138,7 @@ export async function certRequest(d: RequestDeps, msg: PkiMessage, ctx: RequestC
 
 /** CertPoll (20): finds the transaction by transactionID and requesting key. */
 export async function certPoll(d: RequestDeps, msg: PkiMessage, ctx: RequestContext): Promise<Answer> {
-  const row = await d.transactions.forPoll(msg.transactionId, msg.signerKey.export({ type: 'spki', format: 'der' }));
+  const row = await d.transactions.forPoll(msg.transactionId, msg.signerSpkiDer);
   if (!row) throw new AppError('ERR_SCEP_UNKNOWN_TRANSACTION', 'no such transaction');
   if (row.status === 'success') return stored(d.ca, row);
   if (row.status === 'failure') {
