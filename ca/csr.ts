@@ -231,3 +231,10 @@ export function parseCsr(input: Buffer, opts: ParseCsrOptions = {}): ParsedCsr {
   if (!ok) throw sigErr('signature verification failed');
   return csr;
 }
+
+const asBuffer = (u: Uint8Array): Buffer => (Buffer.isBuffer(u) ? u : Buffer.from(u.buffer, u.byteOffset, u.byteLength));
+
+/** A ParsedCsr whose byte fields are Buffers again after a structured clone (worker threads). */
+export function withBuffers(c: ParsedCsr): ParsedCsr {
+  return { ...c, der: asBuffer(c.der), infoDer: asBuffer(c.infoDer), subjectDer: asBuffer(c.subjectDer), spkiDer: asBuffer(c.spkiDer), extensions: c.extensions.map((e) => ({ ...e, valueDer: asBuffer(e.valueDer) })) };
+}

@@ -19,7 +19,7 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { AppError, type ErrorCode } from '../platform/errors.ts';
-import { parseCsr, type ParsedCsr } from './csr.ts';
+import { parseCsr, withBuffers, type ParsedCsr } from './csr.ts';
 import { prepareIssuance, type PrepareInput, type Prepared } from './prepare.ts';
 import type { Profile } from './profiles/index.ts';
 
@@ -68,7 +68,7 @@ export class PreparePool {
       if (!p) return;
       slot.pending.delete(r.id);
       if (slot.pending.size === 0) worker.unref();
-      if (r.ok) p.resolve('tbs' in r.value ? { ...r.value, tbs: wrap(r.value.tbs) } : rewrapCsr(r.value));
+      if (r.ok) p.resolve('tbs' in r.value ? { ...r.value, tbs: wrap(r.value.tbs) } : withBuffers(r.value));
       else p.reject(new AppError(r.error.code, r.error.message, r.error.detail ? { detail: r.error.detail } : {}));
     });
     const fail = (e: unknown): void => {
@@ -124,8 +124,3 @@ export class PreparePool {
 }
 
 const wrap = (u: Uint8Array): Buffer => Buffer.from(u.buffer, u.byteOffset, u.byteLength);
-
-/** Structured clone turns Buffers into Uint8Arrays: give a ParsedCsr its Buffers back. */
-function rewrapCsr(c: ParsedCsr): ParsedCsr {
-  return { ...c, der: wrap(c.der), infoDer: wrap(c.infoDer), subjectDer: wrap(c.subjectDer), spkiDer: wrap(c.spkiDer), extensions: c.extensions.map((e) => ({ ...e, valueDer: wrap(e.valueDer) })) };
-}

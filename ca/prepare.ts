@@ -4,7 +4,9 @@
  *
  * Rules enforced:
  * - CSR size cap (64 KiB, ERR_CSR_TOO_LARGE) before parsing; parseCsr with the profile's key
- *   policy, which is checked before the proof-of-possession signature (RFC 2986 §3).
+ *   policy, which is checked before the proof-of-possession signature (RFC 2986 §3). A CSR that
+ *   ca.verifyCsr() already verified (`verified`, same bytes) is not verified again: only the
+ *   profile's key policy is checked.
  * - applyProfile: names from the grant, validity and extensions from the profile
  *   (RFC 5280 §4.1.2.4-§4.2, see ca/profiles).
  * - A fresh 127-bit CSPRNG serial (RFC 5280 §4.1.2.2, ca/serial.ts).
@@ -18,7 +20,8 @@ import { createHash } from 'node:crypto';
 import type { KeyAlgorithm } from '../platform/crypto.ts';
 import { AppError } from '../platform/errors.ts';
 import { buildTbs, signatureAlgorithmFor } from './cert-builder.ts';
-import { CSR_MAX_BYTES, parseCsr } from './csr.ts';
+import { checkKeyPolicy } from './csr-key.ts';
+import { CSR_MAX_BYTES, parseCsr, withBuffers, type ParsedCsr } from './csr.ts';
 import { assertLint } from './lint/index.ts';
 import { applyProfile, keyPolicyFor, type Profile } from './profiles/index.ts';
 import { newSerial } from './serial.ts';
@@ -40,6 +43,8 @@ export interface PrepareInput {
   profile: Profile;
   issuer: PrepareIssuer;
   now: Date;
+  /** parseCsr() of exactly csrDer, proof of possession already checked (CaService.verifyCsr). */
+  verified?: ParsedCsr | undefined;
 }
 
 export interface Prepared {
@@ -55,7 +60,11 @@ export interface Prepared {
 export async function prepareIssuance(i: PrepareInput): Promise<Prepared> {
   if (!(i.csrDer instanceof Uint8Array)) throw new AppError('ERR_CSR_MALFORMED', 'CSR must be bytes');
   if (i.csrDer.length > CSR_MAX_BYTES) throw new AppError('ERR_CSR_TOO_LARGE', `CSR larger than ${CSR_MAX_BYTES} bytes`);
-  const csr = await parseCsr(Buffer.from(i.csrDer.buffer, i.csrDer.byteOffset, i.csrDer.byteLength), { keyPolicy: keyPolicyFor(i.profile) });
+  let csr: ParsedCsr;
+  if (i.verified) {
+    csr = withBuffers(i.verified); // Uint8Arrays when it crossed to a worker
+    checkKeyPolicy(csr.key, keyPolicyFor(i.profile));
+  } else csr = parseCsr(Buffer.from(i.csrDer.buffer, i.csrDer.byteOffset, i.csrDer.byteLength), { keyPolicy: keyPolicyFor(i.profile) });
   const applied = applyProfile(i.profile, i.grant, csr, i.issuer, i.now);
   const serial = newSerial();
   const signatureAlgorithm = signatureAlgorithmFor(i.issuer.keyAlgorithm);

@@ -125,15 +125,20 @@ export class CaService implements CertificateAuthority {
     return this.group.stats;
   }
 
-  verifyCsr(csrDer: Buffer): Promise<ParsedCsr> {
-    return this.pool.verifyCsr(csrDer);
+  /** Verified CSRs by Buffer object: issue() of the same Buffer does not verify it twice. */
+  private readonly verified = new WeakMap<Buffer, ParsedCsr>();
+
+  async verifyCsr(csrDer: Buffer): Promise<ParsedCsr> {
+    const csr = await this.pool.verifyCsr(csrDer);
+    this.verified.set(csrDer, csr);
+    return csr;
   }
 
   async issue(csrDer: Buffer, grant: Grant): Promise<IssuedCert> {
     const issuer = grant?.issuerId !== undefined ? this.byId.get(grant.issuerId) : this.activeIssuer();
     if (!issuer) throw new AppError('ERR_ISSUER_UNAVAILABLE', `issuer ${String(grant.issuerId).slice(0, 64)} is not loaded`);
     const cert = await issueCertificate(
-      { profiles: this.profiles, audit: this.opts.audit, group: this.group, now: this.now, hooks: this.opts.hooks, prepare: (i) => this.pool.run(i) },
+      { profiles: this.profiles, audit: this.opts.audit, group: this.group, now: this.now, hooks: this.opts.hooks, prepare: (i) => this.pool.run({ ...i, verified: this.verified.get(csrDer) }) },
       issuer,
       this.chains.get(issuer.record.id) ?? [issuer.record.certDer],
       csrDer,

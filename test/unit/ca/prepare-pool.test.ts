@@ -77,3 +77,23 @@ test('verifyCsr on a worker returns the same parsed CSR, with Buffers, and the s
   }
   await assert.rejects(pool.verifyCsr(makeCsr().csrDer), (e) => isAppError(e, 'ERR_ISSUER_UNAVAILABLE'));
 });
+
+test('a CSR verified by verifyCsr is prepared without a second verification, and the profile key policy still applies', async () => {
+  const pool = new PreparePool(1, [...profiles.values()]);
+  try {
+    const ok = makeCsr();
+    const verified = await pool.verifyCsr(ok.csrDer);
+    const p = await pool.run({ ...input(ok.csrDer), verified });
+    assert.ok(Buffer.isBuffer(p.tbs) && p.tbs.length > 100);
+    // `verified` stands for the signature check: a CSR with a broken signature passes through
+    // (which is why only CaService, for the very Buffer it verified, ever sets it)
+    const bad = Buffer.from(ok.csrDer);
+    bad[bad.length - 2] = (bad[bad.length - 2] as number) ^ 0x55;
+    await assert.doesNotReject(pool.run({ ...input(bad), verified }));
+    const weak = makeCsr('RSA-1024');
+    const weakParsed = await new PreparePool(0, []).verifyCsr(weak.csrDer).catch((e: unknown) => e);
+    assert.ok(isAppError(weakParsed, 'ERR_KEY_POLICY'), 'the default policy already refuses RSA-1024');
+  } finally {
+    await pool.close();
+  }
+});
