@@ -77,8 +77,10 @@ function parsePath(rest: string): { op: EstOperation; label?: string } | null {
 }
 
 function send(res: ServerResponse, r: EstResponse): void {
-  res.writeHead(r.status, { ...r.headers, 'cache-control': 'no-store' });
-  res.end(r.body);
+  // a Content-Length (not chunked): constrained EST clients read the body in one go
+  const body = typeof r.body === 'string' ? Buffer.from(r.body) : r.body;
+  res.writeHead(r.status, { ...r.headers, 'cache-control': 'no-store', 'content-length': body.length });
+  res.end(body);
 }
 
 export function createEstRouter(o: EstRouterOptions): Router {
