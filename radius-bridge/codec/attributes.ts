@@ -35,8 +35,21 @@ const MAX_TAG = 0x1f;
 
 const bad = (why: string) => new AppError('ERR_BAD_INPUT', why);
 
+/** Type, Length, Value in one allocation (the per-reply hot path: no header Buffer, no concat). */
 function tlv(type: number, value: Buffer): Buffer {
-  return Buffer.concat([Buffer.from([type, value.length + 2]), value]);
+  const out = Buffer.allocUnsafe(value.length + 2);
+  out[0] = type;
+  out[1] = value.length + 2;
+  value.copy(out, 2);
+  return out;
+}
+
+/** `tag` octet followed by `value`, in one allocation. */
+function withTag(tag: number, value: Buffer): Buffer {
+  const out = Buffer.allocUnsafe(value.length + 1);
+  out[0] = tag;
+  value.copy(out, 1);
+  return out;
 }
 
 function checkOctet(n: number | undefined, what: string, min = 0): number {
@@ -67,11 +80,11 @@ function taggedValue(attr: RadiusAttribute, kind: 'tagged-integer' | 'tagged-str
   if (!Number.isInteger(tag) || tag < 0 || tag > MAX_TAG) throw bad('tag must be 0..31 (RFC 2868 §3)');
   if (kind === 'tagged-integer') {
     if (attr.value.length !== 3) throw bad('tagged integer value must be 3 octets (RFC 2868 §3.1)');
-    return Buffer.concat([Buffer.from([tag]), attr.value]);
+    return withTag(tag, attr.value);
   }
   const first = attr.value[0];
   const needsTagOctet = tag !== 0 || first === undefined || first <= MAX_TAG;
-  return needsTagOctet ? Buffer.concat([Buffer.from([tag]), attr.value]) : attr.value;
+  return needsTagOctet ? withTag(tag, attr.value) : attr.value;
 }
 
 /** Wire TLVs for one attribute; more than one only for a split EAP-Message / Reply-Message. */

@@ -61,17 +61,36 @@ export function hmacAuthenticatorField(code: number, requestAuthenticator: Buffe
   return requestAuthenticator;
 }
 
-/** HMAC-MD5 over `packet` with `authenticator` in the header and the value at `valueOffset` zeroed. */
+/** Reused for the zeroed copy a received packet is checked over (no allocation per packet). */
+const SCRATCH = Buffer.alloc(4096);
+
+/**
+ * HMAC-MD5 over `packet` with `authenticator` in the header and the value at `valueOffset` zeroed.
+ * `packet` is not modified: the copy is made in a module scratch buffer, used synchronously.
+ */
 export function messageAuthenticator(
   packet: Buffer,
   authenticator: Buffer,
   valueOffset: number,
   secret: Buffer,
 ): Buffer {
-  const copy = Buffer.from(packet);
+  const copy = packet.length <= SCRATCH.length ? SCRATCH.subarray(0, packet.length) : Buffer.alloc(packet.length);
+  packet.copy(copy);
   authenticator.copy(copy, AUTH_OFFSET);
   copy.fill(0, valueOffset, valueOffset + AUTH_LENGTH);
   return createHmac('md5', secret).update(copy).digest();
+}
+
+/**
+ * Signs a packet being encoded in place: writes `authenticator` into the header and the HMAC-MD5
+ * of the packet into the (zero) Message-Authenticator value at `valueOffset` — the same octets
+ * messageAuthenticator() hashes, without a copy. The caller writes the final header
+ * authenticator afterwards (RFC 3579 §3.2, RFC 5176 §3.4 order).
+ */
+export function signMessageAuthenticator(packet: Buffer, authenticator: Buffer, valueOffset: number, secret: Buffer): void {
+  authenticator.copy(packet, AUTH_OFFSET);
+  packet.fill(0, valueOffset, valueOffset + AUTH_LENGTH);
+  createHmac('md5', secret).update(packet).digest().copy(packet, valueOffset);
 }
 
 /** Constant-time equality of two authenticators (lengths are public: always 16). */

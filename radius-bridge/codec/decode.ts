@@ -59,25 +59,29 @@ function vendorSubAttributes(vendorId: number, data: Buffer): RadiusAttribute[] 
   return out;
 }
 
-function decodeAttribute(type: number, value: Buffer): RadiusAttribute[] {
+/** Appends the attribute(s) of one TLV to `out` (several for a Vendor-Specific with sub-attributes). */
+function decodeAttribute(type: number, value: Buffer, out: RadiusAttribute[]): void {
   if (type === TYPE_VENDOR_SPECIFIC) {
     if (value.length < 5) throw malformed('Vendor-Specific shorter than 7 octets');
     if (value[0] !== 0) throw malformed('Vendor-Id high octet is not 0');
     const vendorId = value.readUInt32BE(0);
     const subs = vendorSubAttributes(vendorId, value.subarray(4));
-    if (subs) return subs;
+    if (subs) {
+      for (const a of subs) out.push(a);
+      return;
+    }
     if (KNOWN_VENDORS.has(vendorId)) throw malformed(`vendor ${vendorId} attribute format`);
-    return [{ type, vendorId, value: value.subarray(4) }];
+    out.push({ type, vendorId, value: value.subarray(4) });
+    return;
   }
   const def = attributeByType(type);
   checkSize(def, type, value);
-  if (def?.valueType === 'tagged-integer') return [{ type, tag: value[0] ?? 0, value: value.subarray(1) }];
-  if (def?.valueType === 'tagged-string') {
+  if (def?.valueType === 'tagged-integer') out.push({ type, tag: value[0] ?? 0, value: value.subarray(1) });
+  else if (def?.valueType === 'tagged-string') {
     const first = value[0];
-    if (first !== undefined && first <= MAX_TAG) return [{ type, tag: first, value: value.subarray(1) }];
-    return [{ type, tag: 0, value }];
-  }
-  return [{ type, value }];
+    if (first !== undefined && first <= MAX_TAG) out.push({ type, tag: first, value: value.subarray(1) });
+    else out.push({ type, tag: 0, value });
+  } else out.push({ type, value });
 }
 
 /** Decodes one datagram; throws AppError ERR_RADIUS_MALFORMED on anything that is not a valid packet. */
@@ -97,7 +101,7 @@ export function decodePacket(datagram: Uint8Array): DecodedPacket {
     const len = packet[off + 1];
     if (type === undefined || len === undefined) throw malformed('truncated attribute header');
     if (len < 2 || off + len > length) throw malformed(`attribute ${type} length ${len} out of bounds`);
-    attributes.push(...decodeAttribute(type, packet.subarray(off + 2, off + len)));
+    decodeAttribute(type, packet.subarray(off + 2, off + len), attributes);
     off += len;
   }
   return new DecodedPacket(code, packet[1] ?? 0, packet.subarray(4, 20), attributes, length);
@@ -129,7 +133,10 @@ export class DecodedPacket {
   }
 
   find(name: AttributeName): RadiusAttribute | undefined {
-    return this.findAll(name)[0];
+    const def = attributeByName(name);
+    if (!def) throw new AppError('ERR_BAD_INPUT', `unknown attribute ${name}`);
+    for (const a of this.attributes) if (matches(def, a)) return a;
+    return undefined;
   }
 
   has(name: AttributeName): boolean {

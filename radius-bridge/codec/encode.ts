@@ -39,8 +39,8 @@ import {
   AUTH_OFFSET,
   HEADER_LENGTH,
   hmacAuthenticatorField,
-  messageAuthenticator,
   packetDigest,
+  signMessageAuthenticator,
   ZERO_AUTHENTICATOR,
 } from './authenticator.ts';
 import { encryptMppeKey, SaltSource } from './mppe.ts';
@@ -85,7 +85,12 @@ function authenticatorFor(code: RadiusCode, input: PacketInput, opts: EncodeOpti
   return given;
 }
 
-function toWire(a: AttributeInput, code: RadiusCode, secret: Buffer, auth: Buffer, salts: SaltSource): RadiusAttribute {
+/** Distinct MPPE salts within one packet; the SaltSource is only made when a key is encrypted. */
+interface Salts {
+  source?: SaltSource;
+}
+
+function toWire(a: AttributeInput, code: RadiusCode, secret: Buffer, auth: Buffer, salts: Salts): RadiusAttribute {
   if (!('name' in a)) return a;
   const def = attributeByName(a.name);
   if (!def) throw bad(`unknown attribute ${String(a.name)}`);
@@ -95,7 +100,7 @@ function toWire(a: AttributeInput, code: RadiusCode, secret: Buffer, auth: Buffe
     value = hideUserPassword(value, secret, auth);
   } else if (def.encrypt === 'mppe-salt') {
     if (!RESPONSE_CODES.has(code)) throw bad(`${def.name} only goes in a response`);
-    value = encryptMppeKey(value, secret, auth, salts.next());
+    value = encryptMppeKey(value, secret, auth, (salts.source ??= new SaltSource()).next());
   }
   if (def.valueType === 'vsa') {
     if (value.length < 5 || value[0] !== 0) throw bad('Vendor-Specific value is Vendor-Id (high octet 0) + data');
@@ -112,7 +117,7 @@ export function encodePacket(input: PacketInput, secret: Secret, opts: EncodeOpt
   if (!Number.isInteger(id) || id < 0 || id > 255) throw bad('identifier must be 0..255');
   const key = secretBytes(secret);
   const auth = authenticatorFor(code, input, opts);
-  const salts = new SaltSource();
+  const salts: Salts = {};
 
   const withMa =
     ALWAYS_MESSAGE_AUTHENTICATOR.has(code) ||
@@ -132,8 +137,7 @@ export function encodePacket(input: PacketInput, secret: Secret, opts: EncodeOpt
 
   if (withMa) {
     const requestCode = typeof opts.requestCode === 'string' ? RADIUS_CODES[opts.requestCode] : opts.requestCode;
-    const headerAuth = hmacAuthenticatorField(code, auth, requestCode);
-    messageAuthenticator(packet, headerAuth, MA_OFFSET, key).copy(packet, MA_OFFSET);
+    signMessageAuthenticator(packet, hmacAuthenticatorField(code, auth, requestCode), MA_OFFSET, key);
   }
   const final = HASHED_REQUEST_CODES.has(code)
     ? packetDigest(packet, ZERO_AUTHENTICATOR, key)

@@ -84,6 +84,10 @@ export class RadiusMetrics {
   readonly #coa: LazyCounter;
   readonly #accounting: LazyCounter;
   readonly #dropCells = new Map<DropReason, Tally>();
+  /** Per-request cells by plain key (no label join per packet): code; method for accept / reject. */
+  readonly #requestCells = new Map<string, Tally>();
+  readonly #acceptCells = new Map<string, Tally>();
+  readonly #rejectCells = new Map<string, Tally>();
   readonly retransmits: Tally;
   readonly auditDropped: Tally;
   readonly eapSessions: { set(n: number): void };
@@ -132,11 +136,16 @@ export class RadiusMetrics {
   }
 
   request(code: string): void {
-    this.#requests.cell(code).inc();
+    let c = this.#requestCells.get(code);
+    if (!c) this.#requestCells.set(code, (c = this.#requests.cell(code)));
+    c.inc();
   }
 
   decision(method: string, allow: boolean): void {
-    this.#decisions.cell(method, allow ? 'accept' : 'reject').inc();
+    const cells = allow ? this.#acceptCells : this.#rejectCells;
+    let c = cells.get(method);
+    if (!c) cells.set(method, (c = this.#decisions.cell(method, allow ? 'accept' : 'reject')));
+    c.inc();
   }
 
   coa(result: string): void {
