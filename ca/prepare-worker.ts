@@ -11,6 +11,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { AppError, isAppError } from '../platform/errors.ts';
 import { parseCsr } from './csr.ts';
+import { compactViews } from './prepare-pool.ts';
 import { prepareIssuance, type PrepareInput } from './prepare.ts';
 import type { Profile } from './profiles/index.ts';
 
@@ -34,7 +35,7 @@ function perform(job: Job): Promise<unknown> {
 
 parentPort?.on('message', (job: Job) => {
   perform(job).then(
-    (value) => parentPort?.postMessage({ id: job.id, ok: true, value }),
+    (value) => parentPort?.postMessage({ id: job.id, ok: true, value: compactViews(value) }),
     (e: unknown) => {
       const error = isAppError(e) ? { code: e.code, message: e.message, detail: e.detail } : { code: 'ERR_INTERNAL', message: 'internal error' };
       parentPort?.postMessage({ id: job.id, ok: false, error });

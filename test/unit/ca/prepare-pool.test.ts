@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseTbs } from '../../../ca/cert-parse.ts';
-import { PreparePool } from '../../../ca/prepare-pool.ts';
+import { compactViews, PreparePool } from '../../../ca/prepare-pool.ts';
 import type { PrepareInput } from '../../../ca/prepare.ts';
 import { isAppError } from '../../../platform/errors.ts';
 import { makeCsr } from '../../helpers/pki.ts';
@@ -96,4 +96,24 @@ test('a CSR verified by verifyCsr is prepared without a second verification, and
   } finally {
     await pool.close();
   }
+});
+
+test('compactViews gives every partial Buffer view its own exact-size memory before a postMessage', () => {
+  const slab = Buffer.alloc(8192, 7);
+  const view = slab.subarray(100, 130);
+  const whole = Buffer.alloc(3, 1); // Buffer.alloc never uses the pool slab
+  const when = new Date(0);
+  const out = compactViews({ a: view, list: [view, { b: view }], whole, when, n: 1, s: 'x', none: null });
+  const check = (u: Uint8Array) => {
+    assert.equal(u.buffer.byteLength, 30, 'no slab behind it');
+    assert.deepEqual(Buffer.from(u), view);
+  };
+  check(out.a);
+  check(out.list[0] as Uint8Array);
+  check((out.list[1] as { b: Uint8Array }).b);
+  assert.equal(out.whole, whole, 'a Buffer that owns its whole ArrayBuffer is kept as is');
+  assert.equal(out.when, when);
+  assert.deepEqual([out.n, out.s, out.none], [1, 'x', null]);
+  out.a[0] = 0;
+  assert.equal(view[0], 7, 'a copy, not the original memory');
 });
