@@ -21,7 +21,7 @@ import type { Logger } from '../../platform/log.ts';
 import type { CertificateAuthority } from '../../ca/index.ts';
 import type { EnrollInput, Onboarding } from '../onboarding/index.ts';
 import { FAIL_INFO, MESSAGE_TYPE, type FailInfo } from './attributes.ts';
-import { certInfo } from './cert-info.ts';
+import { certInfo, verifiesOwnSignature } from './cert-info.ts';
 import { scepVerdictOf } from './errors.ts';
 import type { PkiMessage } from './message.ts';
 import type { ScepTxRow } from './store.ts';
@@ -51,7 +51,7 @@ const PENDING: Answer = { status: 'PENDING' };
 /** RFC 8894 §2.3: a requester without a certificate signs with a self-signed one. */
 function assertSelfSigned(der: Buffer): void {
   const info = certInfo(der);
-  if (!info.subjectDer.equals(info.issuerDer) || !new X509Certificate(der).verify(info.publicKey)) {
+  if (!info.subjectDer.equals(info.issuerDer) || !verifiesOwnSignature(info)) {
     throw new AppError('ERR_FORBIDDEN', 'PKCSReq must be signed with a self-signed certificate');
   }
 }
