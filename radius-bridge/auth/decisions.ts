@@ -28,7 +28,12 @@ export interface DecisionRecord {
   decision: VlanDecision;
   /** EAP-TLS: serial of the client certificate. */
   serial?: string | null;
+  /** decisionKey(method, nas, subject), when the caller memoises it (MAB hot path). */
+  key?: string;
 }
+
+/** The subject a repeat is suppressed for: method, NAS and device / MAC / identity. */
+export const decisionKey = (method: Method, nas: string, subject: string): string => `${method}|${nas}|${subject}`;
 
 const SUBJECTS_MAX = 100_000;
 
@@ -53,7 +58,7 @@ export class DecisionLog {
   record(r: DecisionRecord): void {
     const { decision } = r;
     this.deps.metrics.decision(r.method, decision.allow);
-    const key = `${r.method}|${r.nas}|${r.subject}`;
+    const key = r.key ?? decisionKey(r.method, r.nas, r.subject);
     const now = (this.deps.now ?? Date.now)();
     const prev = this.#last.get(key);
     const recent = prev !== undefined && now - prev.at < this.deps.repeatMinutes * 60_000;

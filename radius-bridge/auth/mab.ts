@@ -27,7 +27,7 @@ import {
   type VlanDecision,
 } from '../policy/vlan.ts';
 import type { Reply, RequestContext } from '../server/handler.ts';
-import type { DecisionLog } from './decisions.ts';
+import { decisionKey, type DecisionLog } from './decisions.ts';
 import type { DeviceDirectory, Segmentish } from './directory.ts';
 import type { EapAuthenticator } from './eap.ts';
 
@@ -50,6 +50,8 @@ interface Memo {
   decision: VlanDecision;
   reply: Reply;
   subject: string;
+  /** decisionKey() of this verdict's subject on this NAS, built once. */
+  key: string;
 }
 
 const REJECT: Reply = Object.freeze({
@@ -90,10 +92,11 @@ export class MabAuthenticator {
         decision.allow && decision.vlan !== null
           ? { code: 'Access-Accept' as const, attributes: acceptAttributes(decision.vlan, device.id) }
           : REJECT;
-      m = { segment, decision, reply, subject: `device:${device.id}` };
+      const subject = `device:${device.id}`;
+      m = { segment, decision, reply, subject, key: decisionKey('mab', ctx.nas.name, subject) };
       perNas.set(ctx.nas.name, m);
     }
-    this.decisions.record({ method: 'mab', nas: ctx.nas.name, subject: m.subject, mac, decision: m.decision });
+    this.decisions.record({ method: 'mab', nas: ctx.nas.name, subject: m.subject, mac, decision: m.decision, key: m.key });
     return m.reply;
   }
 
