@@ -4,6 +4,10 @@
  * on one PostgreSQL: revocations reach every node through LISTEN/NOTIFY.
  * Order: context -> CA (issuing key unlocked; the root key is never read) -> event listener ->
  * CRL + OCSP -> listeners -> timers. stop() reverses it and leaves no timer or socket behind.
+ * broker.workers > 1: this process ensures the broker's server certificate and the shared
+ * assertion key (<keyDir>/tls/broker-assertion.key.pem, encrypted, unless assertion.keyFile is
+ * set), then forks the workers (broker-workers.ts) and keeps every other role; each worker runs
+ * startBrokerWorker(): the broker only, reading that certificate and key, never issuing.
  */
 import type { Server } from 'node:http';
 import { closeServer, createHttpServer, listen, type Router } from '../platform/index.ts';
@@ -13,16 +17,19 @@ import type { CaService } from '../ca/index.ts';
 import { openContext, type Context, type GlobalOpts } from './context.ts';
 import { openCa } from './ca-open.ts';
 import { createAdminServer } from './admin-server.ts';
-import { ensureServiceCert } from './service-certs.ts';
+import { ensureServiceCert, ensureServiceKey, loadServiceCert, loadServiceKey, type ServiceTls } from './service-certs.ts';
+import { BrokerWorkers, brokerWorkerCount } from './broker-workers.ts';
 import { InventoryService, Onboarding, loadTrustAnchors, createEstServer, createScepRouter, openScepRa } from '../enrollment/index.ts';
 import { createAdminApiServer } from '../enrollment/admin/server.ts';
 import { createRadiusBridge } from '../radius-bridge/index.ts';
-import { createBroker, loadPolicy } from '../ztna-broker/index.ts';
+import { createBroker, loadPolicy, type Broker } from '../ztna-broker/index.ts';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 export const ROLES = ['ca', 'enroll', 'radius', 'broker'] as const;
 export type Role = (typeof ROLES)[number];
+const ASSERTION_KEY = 'broker-assertion';
+type Stops = Array<() => Promise<void> | void>;
 
 export interface RunningNode {
   ctx: Context;
@@ -86,20 +93,17 @@ export async function startNode(g: GlobalOpts, roles: readonly Role[]): Promise<
       const policyText = readFileSync(config.broker.policyFile!, 'utf8');
       const hosts = [config.broker.host, ...[...loadPolicy(policyText).routes.values()].map((r) => r.host)];
       const tls = config.broker.tls ? undefined : await ensureServiceCert(ca, { keyDir, passphrase, name: 'broker', dns: [...new Set(hosts)], ip: [] });
-      const broker = await createBroker({ config: config.broker, db: ctx.db, audit: ctx.audit!, bus: ctx.bus, ca, log, metrics: ctx.metrics, policy: policyText, ...(tls ? { tls: { key: tls.keyPem, cert: tls.certPem } } : {}) });
-      const bAddr = await broker.start();
-      addresses.broker = `https://${bAddr.address}:${bAddr.port}`;
-      stops.push(() => broker.stop());
-      const onHup = () => {
-        try {
-          broker.reloadPolicy(readFileSync(config.broker.policyFile!, 'utf8'));
-          log.info('broker policy reloaded');
-        } catch (e) {
-          log.error({ err: e }, 'broker policy reload failed; the previous policy stays in force');
-        }
-      };
-      process.on('SIGHUP', onHup);
-      stops.push(() => void process.off('SIGHUP', onHup));
+      const workers = brokerWorkerCount(config.broker.workers);
+      if (workers > 1) {
+        if (!config.broker.assertion.keyFile) ensureServiceKey({ keyDir, passphrase, name: ASSERTION_KEY });
+        const pool = new BrokerWorkers({ count: workers, nodeId: config.nodeId, listen: config.broker.listen, log });
+        stops.push(() => pool.stop());
+        const bAddr = await pool.start();
+        addresses.broker = `https://${bAddr.address}:${bAddr.port}`;
+      } else {
+        const broker = await runBroker(ctx, ca, policyText, tls, undefined, stops);
+        addresses.broker = broker.address;
+      }
     }
     const http = createHttpServer(routers, config.http, log);
     const a = await listen(http, config.http.port, config.http.host);
@@ -145,6 +149,57 @@ export async function startNode(g: GlobalOpts, roles: readonly Role[]): Promise<
   } catch (e) {
     for (const s of stops.reverse()) await Promise.resolve(s()).catch(() => undefined);
     await ctx.close();
+    throw e;
+  }
+}
+
+/** createBroker + listen + SIGHUP policy reload (the single process or one worker). */
+async function runBroker(ctx: Context, ca: CaService, policy: string, tls: ServiceTls | undefined, assertionKeyPem: string | undefined, stops: Stops): Promise<{ broker: Broker; address: string }> {
+  const { config, log } = ctx;
+  const broker = await createBroker({ config: config.broker, db: ctx.db, audit: ctx.audit!, bus: ctx.bus, ca, log, metrics: ctx.metrics, policy, ...(tls ? { tls: { key: tls.keyPem, cert: tls.certPem } } : {}), ...(assertionKeyPem ? { assertionKeyPem } : {}) });
+  const a = await broker.start();
+  stops.push(() => broker.stop());
+  const onHup = () => {
+    try {
+      broker.reloadPolicy(readFileSync(config.broker.policyFile!, 'utf8'));
+      log.info('broker policy reloaded');
+    } catch (e) {
+      log.error({ err: e }, 'broker policy reload failed; the previous policy stays in force');
+    }
+  };
+  process.on('SIGHUP', onHup);
+  stops.push(() => void process.off('SIGHUP', onHup));
+  return { broker, address: `https://${a.address}:${a.port}` };
+}
+
+/** One broker worker process (`serve --broker-worker`, forked by BrokerWorkers): the broker role only. */
+export async function startBrokerWorker(g: GlobalOpts): Promise<{ address: string; stop(): Promise<void> }> {
+  const ctx = await openContext(g, { needAudit: true, pollEvents: true });
+  const { config, log } = ctx;
+  const stops: Stops = [];
+  const stop = async () => {
+    for (const s of stops.reverse()) await Promise.resolve(s()).catch((e) => log.warn({ err: e }, 'stop step failed'));
+    stops.length = 0;
+    await ctx.close();
+  };
+  try {
+    const ca = await openCa(ctx);
+    stops.push(() => ca.close());
+    if (config.db.url) await ctx.bus.listen(config.db.url);
+    const keyDir = resolve(config.ca.keyDir ?? join(config.dataDir, 'ca'));
+    const passphrase = config.ca.keyPassphrase!.reveal();
+    const tls = config.broker.tls ? undefined : loadServiceCert(ca, { keyDir, passphrase, name: 'broker' });
+    // created by the primary before it forked: loading (never creating) keeps one key for all
+    const assertionKeyPem = config.broker.assertion.keyFile ? undefined : loadServiceKey({ keyDir, passphrase, name: ASSERTION_KEY });
+    const { address } = await runBroker(ctx, ca, readFileSync(config.broker.policyFile!, 'utf8'), tls, assertionKeyPem, stops);
+    // issuers rolled over by the primary or the CLI (retirement itself is the primary's job)
+    const upkeep = setInterval(() => void ca.refreshIssuers().catch((e) => log.warn({ err: e }, 'issuer refresh failed')), 30_000);
+    upkeep.unref();
+    stops.push(() => clearInterval(upkeep));
+    log.info({ address }, 'gatehouse broker worker started');
+    return { address, stop };
+  } catch (e) {
+    await stop();
     throw e;
   }
 }

@@ -4,6 +4,10 @@
  *   <name>.key.pem  encrypted PKCS#8 (ca.keyPassphrase)   <name>.crt.pem  leaf + chain
  * Rules: reissued when missing, when within 30 days of expiry, when the active issuer changed,
  * or when the requested names changed; the key is reused across renewals only if still present.
+ * - loadServiceCert() only reads (broker worker processes: the `serve` primary ensured the
+ *   certificate before forking them, so N workers never issue N certificates).
+ * - ensureServiceKey(): a bare signing key kept the same way (<name>.key.pem, encrypted, 0600),
+ *   e.g. the broker's assertion key shared by its worker processes; never in env or logs.
  */
 import { X509Certificate, type KeyObject } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -47,6 +51,26 @@ export async function ensureServiceCert(ca: CaService, o: { keyDir: string; pass
   const certPem = [c.der, ...c.chain].map((d) => toPem('CERTIFICATE', d)).join('');
   writeFileSync(certFile, certPem);
   return { key, keyPem: pemKey(key), certPem, caDer: ca.caCertificates() };
+}
+
+export function loadServiceCert(ca: CaService, o: { keyDir: string; passphrase: string; name: string }): ServiceTls {
+  const key = loadEncryptedPrivateKey(join(o.keyDir, 'tls', `${o.name}.key.pem`), o.passphrase);
+  const certPem = readFileSync(join(o.keyDir, 'tls', `${o.name}.crt.pem`), 'utf8');
+  return { key, keyPem: pemKey(key), certPem, caDer: ca.caCertificates() };
+}
+
+/** A P-256 key under <keyDir>/tls/<name>.key.pem (encrypted), created when missing; PKCS#8 PEM. */
+export function ensureServiceKey(o: { keyDir: string; passphrase: string; name: string }): string {
+  const keyFile = join(o.keyDir, 'tls', `${o.name}.key.pem`);
+  if (existsSync(keyFile)) return loadServiceKey(o);
+  const key = generateKey('P-256');
+  saveEncryptedKey(keyFile, key, o.passphrase);
+  return pemKey(key);
+}
+
+/** The key ensureServiceKey() made; ERR_KEY_LOCKED when missing or not unlockable. */
+export function loadServiceKey(o: { keyDir: string; passphrase: string; name: string }): string {
+  return pemKey(loadEncryptedPrivateKey(join(o.keyDir, 'tls', `${o.name}.key.pem`), o.passphrase));
 }
 
 function pemKey(k: KeyObject): string {

@@ -9,6 +9,11 @@
  *   (that lives per route in the policy file as pin/ca) or the revocation check.
  * - The broker's own host (`host`) serves login/MFA/JIT pages; every other host is a route host
  *   from the policy file. URLs users see are https://<host>[:publicPort].
+ * - `workers`: broker processes sharing the HTTPS listener (node:cluster): an integer >= 1 or
+ *   'auto' (one per core); default 1 = the broker runs inside the `serve` process. With more
+ *   than one, `serve` forks them and keeps every other role to itself; they share the server
+ *   certificate and the assertion key (one key file, created before forking) and each has its
+ *   own event-bus node id, so every revocation or session kill reaches each of them.
  */
 import { z } from 'zod';
 import { secretRef } from '../secret.ts';
@@ -70,6 +75,8 @@ const mfa = z.strictObject({
 export const brokerSection = z
   .strictObject({
     enabled: z.boolean().default(false),
+    /** Processes serving the broker listener (node:cluster, one accept socket): n >= 1 or 'auto' = cores. */
+    workers: z.union([z.number().int().min(1).max(256), z.literal('auto')]).default(1),
     /** Bind address of the HTTPS listener. */
     listen: z
       .strictObject({
