@@ -6,11 +6,13 @@
  * How: N keep-alive connections (pipelining 1) each cycle through the request list; with TLS the
  * client certificate and key go to tls.connect (autocannon's tlsOptions). An optional warm-up run
  * comes first and is discarded. Throughput = 2xx responses / measured duration; latency p50/p99
- * from autocannon's HDR histogram (ms).
+ * from autocannon's HDR histogram (whole ms), or with spec.fineLatency from each 2xx response's
+ * own timer (sub-millisecond).
  */
 import { createRequire } from 'node:module';
 import type { LoadResult, LoadSpec } from './load.ts';
 import { nodeLoad } from './load-node.ts';
+import { LatencyRecorder } from './stats.ts';
 
 interface AcResult {
   duration: number;
@@ -20,14 +22,18 @@ interface AcResult {
   timeouts: number;
   latency: { p50: number; p99: number };
 }
+interface AcClient {
+  on(ev: 'response', fn: (status: number, bytes: number, ms: number) => void): void;
+}
 type Autocannon = (opts: Record<string, unknown>) => Promise<AcResult>;
 
 const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
 const spec = JSON.parse(process.argv[2] ?? '{}') as LoadSpec;
 
-function options(seconds: number): Record<string, unknown> {
+function options(seconds: number, lat: LatencyRecorder | null = null): Record<string, unknown> {
   const tls = spec.tls;
   return {
+    ...(lat ? { setupClient: (c: AcClient) => c.on('response', (status, _bytes, ms) => status >= 200 && status < 300 && lat.record(ms)) } : {}),
     url: spec.url,
     connections: spec.connections,
     duration: seconds,
@@ -50,13 +56,15 @@ function options(seconds: number): Record<string, unknown> {
 
 async function viaAutocannon(): Promise<LoadResult> {
   const warm = spec.warmupSeconds ? await autocannon(options(spec.warmupSeconds)) : null;
-  const r = await autocannon(options(spec.seconds));
+  const lat = spec.fineLatency ? new LatencyRecorder() : null;
+  const r = await autocannon(options(spec.seconds, lat));
+  const round = (x: number) => Math.round(x * 1000) / 1000;
   return {
     rps: r['2xx'] / r.duration,
     ok: r['2xx'],
     okTotal: r['2xx'] + (warm?.['2xx'] ?? 0),
-    p50: r.latency.p50,
-    p99: r.latency.p99,
+    p50: lat ? round(lat.percentile(0.5)) : r.latency.p50,
+    p99: lat ? round(lat.percentile(0.99)) : r.latency.p99,
     non2xx: r.non2xx,
     errors: r.errors,
     timeouts: r.timeouts,

@@ -32,6 +32,11 @@ export interface LoadSpec {
   timeout?: number;
   /** autocannon (default), or our generator for servers that close after each answer (load-node.ts). */
   engine?: 'autocannon' | 'node';
+  /**
+   * autocannon: p50/p99 from every 2xx response's own timer (sub-millisecond) instead of its
+   * histogram of whole milliseconds; for targets like "<= 1 ms added p50".
+   */
+  fineLatency?: boolean;
 }
 
 export interface LoadResult {
