@@ -19,7 +19,7 @@
  * BENCH_CPU_PROF=<dir> writes a CPU profile of `gatehouse serve`.
  */
 import { join } from 'node:path';
-import { pushLoad, series, type Benchmark, type Series } from '../lib/benchmark.ts';
+import { cpuSide, pushLoad, series, type Benchmark, type Series } from '../lib/benchmark.ts';
 import { issuanceLimits } from '../lib/limits.ts';
 import { checkLoad, describeLoad, procCpuMs, type LoadResult } from '../lib/load.ts';
 import { log, runJson, stopAll } from '../lib/proc.ts';
@@ -99,14 +99,13 @@ const bench: Benchmark = {
       if (stored != null) notes.add(`cfssl certdb rows after the run: ${stored} (each stored before its answer)`);
       notes.add('authentication: HTTP Basic deviceId:token, one pre-made one-time token per enrollment (one approved inventory device each), CSR challengePassword = the connection\'s channel binding (tls-exporter, TLS 1.3) as Gatehouse requires by default; cfssl serve has no authentication and speaks plain HTTP');
       notes.add('load generator: bench/est/load-child.ts (raw sockets, one process, same for both sides of each row); new connections never offer a TLS session (0 resumed, checked)');
-      const cpu = (name: string, x: Series) => ({ name, values: x.cpu });
       const peerCf = f.cfssl ? { name: 'cfssl serve + sqlite certdb (HTTP)', ...s.cf } : null;
       const rows = [
         row({ operation: '(a) simpleenroll, keep-alive, c=16', unit: 'enroll/s', gatehouse: { name: 'gatehouse EST', ...s.ka }, peer: peerCf, target: { ratio: 2 } }),
         row({ operation: '(b) simpleenroll, new TLS connection each, c=16 vs bare TLS handshakes', unit: 'enroll/s', gatehouse: { name: 'gatehouse EST', ...s.nc }, peer: { name: 'bare Node TLS handshakes (same cert)', ...s.hs }, target: { ratio: 0.8 } }),
         row({ operation: "(b') simplereenroll, new mTLS connection each vs bare mTLS handshakes", unit: 'enroll/s', gatehouse: { name: 'gatehouse EST', ...s.re }, peer: { name: 'bare Node TLS handshakes + client cert', ...s.hsm }, target: { ratio: 0.8, label: 'heading for 0.8x' } }),
-        row({ operation: 'server CPU per enrollment, keep-alive (a)', unit: 'ms', higherIsBetter: false, gatehouse: cpu('gatehouse serve', s.ka), peer: peerCf && cpu('cfssl serve', s.cf) }),
-        row({ operation: 'server CPU per enrollment, new connection (b) vs per handshake', unit: 'ms', higherIsBetter: false, gatehouse: cpu('gatehouse serve', s.nc), peer: cpu('bare Node TLS server', s.hs) }),
+        row({ operation: 'server CPU per enrollment, keep-alive (a)', unit: 'ms', higherIsBetter: false, gatehouse: cpuSide('gatehouse serve', s.ka), peer: peerCf && cpuSide('cfssl serve', s.cf) }),
+        row({ operation: 'server CPU per enrollment, new connection (b) vs per handshake', unit: 'ms', higherIsBetter: false, gatehouse: cpuSide('gatehouse serve', s.nc), peer: cpuSide('bare Node TLS server', s.hs) }),
       ];
       const lim: Limit[] = [
         ...issuanceLimits(limits),

@@ -20,8 +20,7 @@ import { createPrivateKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import { SoftwareSigner } from '../../platform/crypto.ts';
-import { isResumed, onceLoad, openSocket, type OnceLoadResult, type OnceTls } from '../lib/once-load.ts';
-import { LatencyRecorder } from '../lib/stats.ts';
+import { childOutput, emptyResult, isResumed, onceLoad, openSocket, type OnceLoadResult, type OnceTls } from '../lib/once-load.ts';
 import { csrFor, estRequest } from './wire.ts';
 
 export interface EstLoadSpec {
@@ -64,7 +63,7 @@ function estRequests(reenroll: boolean): (s: Socket) => Buffer | null {
 
 /** Full handshakes, then close: the ceiling of one-connection-per-enrollment. */
 async function handshakes(seconds: number): Promise<OnceLoadResult> {
-  const res: OnceLoadResult = { ok: 0, failed: 0, errors: 0, timeouts: 0, resumed: 0, exhausted: false, seconds: 0, firstFailure: null, latency: new LatencyRecorder() };
+  const res = emptyResult();
   const t0 = performance.now();
   const end = t0 + seconds * 1000;
   const loop = async () => {
@@ -106,20 +105,4 @@ const fixed = spec.request64 ? Buffer.from(spec.request64, 'base64') : null;
 const next = spec.mode === 'est' || spec.mode === 'reenroll' ? estRequests(spec.mode === 'reenroll') : spec.mode === 'fixed' ? () => fixed : null;
 const warm = spec.warmupSeconds ? await phase(spec.warmupSeconds, next) : null;
 const r = await phase(spec.seconds, next);
-const round = (x: number) => Math.round(x * 100) / 100;
-console.log(
-  JSON.stringify({
-    rps: r.ok / r.seconds,
-    ok: r.ok,
-    okTotal: r.ok + (warm?.ok ?? 0),
-    p50: round(r.latency.percentile(0.5)),
-    p99: round(r.latency.percentile(0.99)),
-    non2xx: r.failed + (warm?.failed ?? 0),
-    errors: r.errors + (warm?.errors ?? 0),
-    timeouts: r.timeouts + (warm?.timeouts ?? 0),
-    seconds: r.seconds,
-    exhausted: r.exhausted || Boolean(warm?.exhausted),
-    resumed: r.resumed + (warm?.resumed ?? 0),
-    firstFailure: warm?.firstFailure ?? r.firstFailure,
-  }),
-);
+console.log(JSON.stringify({ ...childOutput(r, warm), non2xx: r.failed + (warm?.failed ?? 0), resumed: r.resumed + (warm?.resumed ?? 0) }));

@@ -21,7 +21,8 @@ import { loadEncryptedPrivateKey, SoftwareSigner } from '../../platform/crypto.t
 import { cfsslServe, signBody, type CfsslServe } from '../lib/cfssl.ts';
 import { createPki, p256Csr, type Csr, type GhPki } from '../lib/gatehouse.ts';
 import { seedEnrollment, serveEnroll, type EnrollServer } from '../lib/gatehouse-enroll.ts';
-import { openSocket, readAnswer, type OnceTls } from '../lib/once-load.ts';
+import { readAnswer } from '../lib/http-answer.ts';
+import { openSocket, type OnceTls } from '../lib/once-load.ts';
 import { freePort, log, start, TSX_NODE, waitListening, type Started } from '../lib/proc.ts';
 import { csrFor, estRequest } from './wire.ts';
 

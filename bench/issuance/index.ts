@@ -17,7 +17,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { pushLoad as push, series, type Benchmark, type Series } from '../lib/benchmark.ts';
+import { cpuSide, pushLoad as push, series, type Benchmark } from '../lib/benchmark.ts';
 import { issuanceLimits } from '../lib/limits.ts';
 import { checkLoad, describeLoad, runLoad, type LoadResult } from '../lib/load.ts';
 import { log, runJson, stopAll } from '../lib/proc.ts';
@@ -38,8 +38,6 @@ interface InprocResult {
   stored: number;
   expectedStored: number;
 }
-
-const cpuOf = (name: string, s: Series) => ({ name, values: s.cpu });
 
 function pgReachable(): boolean {
   try {
@@ -114,9 +112,9 @@ const bench: Benchmark = {
         row({ operation: 'admin API POST /api/v1/certificates, mTLS, c=16 vs cfssl + certdb', unit: 'certs/s', gatehouse: { name: 'gatehouse serve', ...gh }, peer: peerDb, target: { min: 2000, ratio: 3 } }),
         row({ operation: 'admin API, c=16 vs cfssl WITHOUT database', unit: 'certs/s', gatehouse: { name: 'gatehouse serve', ...gh }, peer: peerNo, target: { ratio: 1, label: 'heading for 1.0x' } }),
         // CPU per certificate: robust against the machine's background load
-        row({ operation: 'CPU per cert: in-process SQLite vs cfssl+certdb server', unit: 'ms', higherIsBetter: false, gatehouse: cpuOf('CaService (all threads)', sq), peer: peerDb && cpuOf('cfssl serve process', cdb) }),
-        row({ operation: 'CPU per cert: gatehouse serve vs cfssl+certdb server', unit: 'ms', higherIsBetter: false, gatehouse: cpuOf('gatehouse serve process', gh), peer: peerDb && cpuOf('cfssl serve process', cdb) }),
-        row({ operation: 'CPU per cert: gatehouse serve vs cfssl without db', unit: 'ms', higherIsBetter: false, gatehouse: cpuOf('gatehouse serve process', gh), peer: peerNo && cpuOf('cfssl serve process', cno) }),
+        row({ operation: 'CPU per cert: in-process SQLite vs cfssl+certdb server', unit: 'ms', higherIsBetter: false, gatehouse: cpuSide('CaService (all threads)', sq), peer: peerDb && cpuSide('cfssl serve process', cdb) }),
+        row({ operation: 'CPU per cert: gatehouse serve vs cfssl+certdb server', unit: 'ms', higherIsBetter: false, gatehouse: cpuSide('gatehouse serve process', gh), peer: peerDb && cpuSide('cfssl serve process', cdb) }),
+        row({ operation: 'CPU per cert: gatehouse serve vs cfssl without db', unit: 'ms', higherIsBetter: false, gatehouse: cpuSide('gatehouse serve process', gh), peer: peerNo && cpuSide('cfssl serve process', cno) }),
       ];
       return { rows, limits: issuanceLimits(limits), notes };
     } finally {

@@ -56,6 +56,9 @@ export interface Series {
 
 export const series = (): Series => ({ values: [], p50: [], p99: [], cpu: [] });
 
+/** One side of a "server CPU per operation" row (report.ts row()): the series' per-round CPU. */
+export const cpuSide = (name: string, s: Series): { name: string; values: number[] } => ({ name, values: s.cpu });
+
 /** Appends one round (from runLoad() or a measuring child) to a series. */
 export function pushLoad(s: Series, r: { rps: number; p50: number; p99: number; cpuMsPerOp: number }): void {
   s.values.push(r.rps);

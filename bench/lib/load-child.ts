@@ -12,7 +12,7 @@
 import { createRequire } from 'node:module';
 import type { LoadResult, LoadSpec } from './load.ts';
 import { nodeLoad } from './load-node.ts';
-import { LatencyRecorder } from './stats.ts';
+import { LatencyRecorder, runFigures } from './stats.ts';
 
 interface AcResult {
   duration: number;
@@ -75,13 +75,8 @@ async function viaAutocannon(): Promise<LoadResult> {
 async function viaNode(): Promise<LoadResult> {
   const warm = spec.warmupSeconds ? await nodeLoad(spec, spec.warmupSeconds, false) : null;
   const r = await nodeLoad(spec, spec.seconds, true);
-  const round = (x: number) => Math.round(x * 100) / 100;
   return {
-    rps: r.ok / r.seconds,
-    ok: r.ok,
-    okTotal: r.ok + (warm?.ok ?? 0),
-    p50: round(r.latency.percentile(0.5)),
-    p99: round(r.latency.percentile(0.99)),
+    ...runFigures(r, warm),
     non2xx: r.non2xx,
     errors: r.errors,
     timeouts: r.timeouts,

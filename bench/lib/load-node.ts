@@ -5,14 +5,16 @@
  * (measured here: ~430 answers/s where wrk reaches ~2,850/s on the same responder).
  *
  * How: `connections` independent loops over raw sockets (net, or tls with a client certificate);
- * each writes one prebuilt request, reads exactly one response (status line, headers,
- * Content-Length body), and reuses the socket only when the server keeps it alive (HTTP/1.1
- * without `Connection: close`, or HTTP/1.0 with `Connection: keep-alive`); otherwise it opens a
- * new one, sending the request at once (never a bare connect: that wedges openssl's responder).
+ * each writes one prebuilt request, reads exactly one response (http-answer.ts: status line,
+ * headers, Content-Length body; a chunked one is an error), and reuses the socket only when the
+ * server keeps it alive (HTTP/1.1 without `Connection: close`, or HTTP/1.0 with `Connection:
+ * keep-alive`); otherwise it opens a new one, sending the request at once (never a bare
+ * connect: that wedges openssl's responder).
  * Latency = write of the request (or connect, for a new socket) to the end of the body.
  */
 import { connect as netConnect, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
+import { readAnswer } from './http-answer.ts';
 import type { LoadSpec } from './load.ts';
 import { LatencyRecorder } from './stats.ts';
 
@@ -25,11 +27,6 @@ export interface NodeLoadResult {
   latency: LatencyRecorder;
 }
 
-interface Answer {
-  status: number;
-  keepAlive: boolean;
-}
-
 function buildRequests(spec: LoadSpec): Buffer[] {
   const host = new URL(spec.url).host;
   return spec.requests.map((r) => {
@@ -38,34 +35,6 @@ function buildRequests(spec: LoadSpec): Buffer[] {
     if (body) lines.push(`Content-Length: ${body.length}`);
     const head = Buffer.from(lines.join('\r\n') + '\r\n\r\n', 'latin1');
     return body ? Buffer.concat([head, body]) : head;
-  });
-}
-
-/** Reads one HTTP response from `sock`; resolves when its body is complete. */
-function readAnswer(sock: Socket, timeoutMs: number): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    let buf: Buffer = Buffer.alloc(0);
-    const done = (e: Error | null, a?: Answer) => {
-      clearTimeout(t);
-      sock.off('data', onData).off('close', onClose).off('error', onClose);
-      if (e) reject(e);
-      else resolve(a!);
-    };
-    const onData = (c: Buffer) => {
-      buf = buf.length ? Buffer.concat([buf, c]) : c;
-      const end = buf.indexOf('\r\n\r\n');
-      if (end < 0) return;
-      const head = buf.toString('latin1', 0, end);
-      const len = Number(/\r\ncontent-length:\s*(\d+)/i.exec(head)?.[1] ?? NaN);
-      if (!Number.isFinite(len)) return done(new Error('response without Content-Length'));
-      if (buf.length < end + 4 + len) return;
-      const conn = /\r\nconnection:\s*([\w-]+)/i.exec(head)?.[1]?.toLowerCase();
-      const http11 = head.startsWith('HTTP/1.1');
-      done(null, { status: Number(head.slice(9, 12)), keepAlive: http11 ? conn !== 'close' : conn === 'keep-alive' });
-    };
-    const onClose = () => done(new Error('connection closed before the answer'));
-    const t = setTimeout(() => done(Object.assign(new Error('timeout'), { timeout: true })), timeoutMs);
-    sock.on('data', onData).once('close', onClose).once('error', onClose);
   });
 }
 
@@ -93,7 +62,7 @@ export async function nodeLoad(spec: LoadSpec, seconds: number, record: boolean)
       const start = performance.now();
       sock ??= open();
       const s = sock;
-      const answer = readAnswer(s, timeoutMs);
+      const answer = readAnswer(s, timeoutMs, { chunked: false, keepAlive10: true });
       s.write(reqs[i]!);
       i = (i + 1) % reqs.length;
       try {

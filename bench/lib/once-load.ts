@@ -5,24 +5,20 @@
  * How: `connections` independent loops. Each takes the next request from the caller's
  * provider (null = the pre-made requests are used up: the run ends there and its duration is
  * measured up to that moment, flagged `exhausted`), writes it, reads exactly one HTTP/1.1
- * answer (status, headers, Content-Length body) and asks `check` whether it succeeded (an
- * enrollment refused with HTTP 200, like a SCEP CertRep FAILURE, is not a success).
+ * answer (http-answer.ts: status, headers, Content-Length or chunked body) and asks `check`
+ * whether it succeeded (an enrollment refused with HTTP 200, like a SCEP CertRep FAILURE, is
+ * not a success).
  * Connections: `keepAlive` reuses the socket while the server keeps it open; otherwise every
  * request gets a NEW connection (TCP, or a full TLS handshake: the client never offers a
  * session, and `resumed` counts handshakes that resumed anyway, so a figure is never silently
  * inflated by resumption). Latency = connect (or write, on a reused socket) to end of body.
- * A request answered after the deadline is not counted.
+ * A request answered after the deadline is not counted. childOutput() gives the fields both load
+ * children print (shaped like lib/load.ts LoadResult) from the measured run and its warm-up.
  */
 import { connect as netConnect, type Socket } from 'node:net';
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
-import { LatencyRecorder } from './stats.ts';
-
-export interface Answer {
-  status: number;
-  headers: string;
-  body: Buffer;
-  keepAlive: boolean;
-}
+import { readAnswer, type Answer } from './http-answer.ts';
+import { LatencyRecorder, runFigures } from './stats.ts';
 
 export interface OnceTls {
   caPem: string;
@@ -57,58 +53,6 @@ export interface OnceLoadResult {
   latency: LatencyRecorder;
 }
 
-/** The body of a complete chunked encoding (RFC 9112 §7.1, no trailers), or null if incomplete. */
-function dechunk(b: Buffer): Buffer | null {
-  const parts: Buffer[] = [];
-  let at = 0;
-  for (;;) {
-    const eol = b.indexOf('\r\n', at);
-    if (eol < 0) return null;
-    const size = parseInt(b.toString('latin1', at, eol), 16);
-    if (!Number.isFinite(size)) throw new Error('bad chunk size');
-    if (size === 0) return b.length >= eol + 4 ? Buffer.concat(parts) : null;
-    if (b.length < eol + 2 + size + 2) return null;
-    parts.push(b.subarray(eol + 2, eol + 2 + size));
-    at = eol + 2 + size + 2;
-  }
-}
-
-/** Reads one HTTP response from `sock`; resolves when its body is complete. */
-export function readAnswer(sock: Socket, timeoutMs: number): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    let buf: Buffer = Buffer.alloc(0);
-    const done = (e: Error | null, a?: Answer) => {
-      clearTimeout(t);
-      sock.off('data', onData).off('close', onClose).off('error', onClose);
-      if (e) reject(e);
-      else resolve(a!);
-    };
-    const onData = (c: Buffer) => {
-      buf = buf.length ? Buffer.concat([buf, c]) : c;
-      const end = buf.indexOf('\r\n\r\n');
-      if (end < 0) return;
-      const head = buf.toString('latin1', 0, end);
-      const len = Number(/\r\ncontent-length:\s*(\d+)/i.exec(head)?.[1] ?? NaN);
-      let body: Buffer | null;
-      if (Number.isFinite(len)) body = buf.length < end + 4 + len ? null : buf.subarray(end + 4, end + 4 + len);
-      else if (/\r\ntransfer-encoding:\s*chunked/i.test(head)) {
-        try {
-          body = dechunk(buf.subarray(end + 4));
-        } catch (e) {
-          return done(e as Error);
-        }
-      }
-      else return done(new Error(`answer without Content-Length or chunked body: ${head.slice(0, 200)}`));
-      if (!body) return;
-      const conn = /\r\nconnection:\s*([\w-]+)/i.exec(head)?.[1]?.toLowerCase();
-      done(null, { status: Number(head.slice(9, 12)), headers: head, body, keepAlive: head.startsWith('HTTP/1.1') && conn !== 'close' });
-    };
-    const onClose = () => done(new Error('connection closed before the answer'));
-    const t = setTimeout(() => done(Object.assign(new Error('timeout'), { timeout: true })), timeoutMs);
-    sock.on('data', onData).once('close', onClose).once('error', onClose);
-  });
-}
-
 /** A connected socket (TCP, or TLS after its handshake: `secureConnect`). */
 export function openSocket(host: string, port: number, tls: OnceTls | undefined, timeoutMs: number): Promise<Socket> {
   return new Promise((resolve, reject) => {
@@ -134,9 +78,12 @@ export function openSocket(host: string, port: number, tls: OnceTls | undefined,
 
 export const isResumed = (s: Socket): boolean => typeof (s as TLSSocket).isSessionReused === 'function' && (s as TLSSocket).isSessionReused();
 
+/** A result with nothing counted yet (also for the EST child's bare-handshake loops). */
+export const emptyResult = (): OnceLoadResult => ({ ok: 0, failed: 0, errors: 0, timeouts: 0, resumed: 0, exhausted: false, seconds: 0, firstFailure: null, latency: new LatencyRecorder() });
+
 export async function onceLoad(o: OnceLoadOptions): Promise<OnceLoadResult> {
   const timeoutMs = o.timeoutMs ?? 30_000;
-  const res: OnceLoadResult = { ok: 0, failed: 0, errors: 0, timeouts: 0, resumed: 0, exhausted: false, seconds: 0, firstFailure: null, latency: new LatencyRecorder() };
+  const res = emptyResult();
   const t0 = performance.now();
   const end = t0 + o.seconds * 1000;
   let stopAt = end;
@@ -187,4 +134,20 @@ export async function onceLoad(o: OnceLoadOptions): Promise<OnceLoadResult> {
   await Promise.all(Array.from({ length: o.connections }, () => loop()));
   res.seconds = (Math.min(performance.now(), stopAt) - t0) / 1000;
   return res;
+}
+
+/**
+ * The fields the EST and SCEP load children both print: stats.ts runFigures() of the measured
+ * run, its duration, and errors/timeouts/exhausted/first failure over the warm-up and the run
+ * (the warm-up's first failure first).
+ */
+export function childOutput(r: OnceLoadResult, warm: OnceLoadResult | null) {
+  return {
+    ...runFigures(r, warm),
+    errors: r.errors + (warm?.errors ?? 0),
+    timeouts: r.timeouts + (warm?.timeouts ?? 0),
+    seconds: r.seconds,
+    exhausted: r.exhausted || Boolean(warm?.exhausted),
+    firstFailure: warm?.firstFailure ?? r.firstFailure,
+  };
 }

@@ -5,6 +5,7 @@
  * How: every benchmark runs A (Gatehouse) and B (peer) alternately, round after round, on the
  * same machine; ratio() pairs round i of A with round i of B (adjacent in time, so they saw about
  * the same background load) and reports the median and min–max of those paired ratios.
+ * runFigures() turns one load child's counted run into the rate and percentiles it prints.
  * Nothing here measures anything by itself.
  */
 
@@ -66,6 +67,22 @@ export class LatencyRecorder {
   percentile(q: number): number {
     return percentile(this.samples.subarray(0, this.count).slice().sort(), q);
   }
+}
+
+/**
+ * The rate and latency figures a load child prints (lib/load.ts LoadResult) for a run counted
+ * with a LatencyRecorder: ok/s over the run, ok also with the warm-up (for server CPU per
+ * operation), p50/p99 in ms rounded to 0.01 ms.
+ */
+export function runFigures(r: { ok: number; seconds: number; latency: LatencyRecorder }, warm: { ok: number } | null) {
+  const round = (x: number) => Math.round(x * 100) / 100;
+  return {
+    rps: r.ok / r.seconds,
+    ok: r.ok,
+    okTotal: r.ok + (warm?.ok ?? 0),
+    p50: round(r.latency.percentile(0.5)),
+    p99: round(r.latency.percentile(0.99)),
+  };
 }
 
 /** Formats a number for tables: 3 significant digits below 100, thousands separators above. */

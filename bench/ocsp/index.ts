@@ -15,7 +15,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { pushLoad, series, type Benchmark, type Series } from '../lib/benchmark.ts';
+import { cpuSide, pushLoad, series, type Benchmark, type Series } from '../lib/benchmark.ts';
 import { ocspLimits } from '../lib/limits.ts';
 import { checkLoad, describeLoad, runLoad, type LoadRequest, type LoadSpec } from '../lib/load.ts';
 import { createNetns, log, stopAll, type Wrap } from '../lib/proc.ts';
@@ -98,14 +98,13 @@ const bench: Benchmark = {
       const cf = srv.cfssl ? { name: 'cfssl ocspserve POST (pre-signed)', ...s.cfPost } : null;
       const osP = { name: 'openssl ocsp -port POST (live)', ...s.osPost };
       const osG = { name: 'openssl ocsp -port GET (live)', ...s.osGet };
-      const cpu = (name: string, x: Series) => ({ name, values: x.cpu });
       const rows = [
         row({ operation: 'cached, POST', unit: 'resp/s', gatehouse: { name: 'gatehouse POST /ocsp', ...s.ghPost }, peer: cf, target: { ratio: 1.5 } }),
         row({ operation: 'cached, GET (cfssl: POST, its GET is broken)', unit: 'resp/s', gatehouse: { name: 'gatehouse GET /ocsp/<b64>', ...s.ghGet }, peer: cf, target: { ratio: 1.5 } }),
         row({ operation: 'live-signed with nonce, POST', unit: 'resp/s', gatehouse: { name: 'gatehouse POST + nonce', ...s.ghLivePost }, peer: osP, target: { ratio: 1 } }),
         row({ operation: 'live-signed with nonce, GET', unit: 'resp/s', gatehouse: { name: 'gatehouse GET + nonce', ...s.ghLiveGet }, peer: osG, target: { ratio: 1 } }),
-        row({ operation: 'server CPU per cached answer (POST)', unit: 'ms', higherIsBetter: false, gatehouse: cpu('gatehouse serve', s.ghPost), peer: cf && cpu('cfssl ocspserve', s.cfPost) }),
-        row({ operation: 'server CPU per live answer (POST)', unit: 'ms', higherIsBetter: false, gatehouse: cpu('gatehouse serve', s.ghLivePost), peer: cpu('openssl ocsp', s.osPost) }),
+        row({ operation: 'server CPU per cached answer (POST)', unit: 'ms', higherIsBetter: false, gatehouse: cpuSide('gatehouse serve', s.ghPost), peer: cf && cpuSide('cfssl ocspserve', s.cfPost) }),
+        row({ operation: 'server CPU per live answer (POST)', unit: 'ms', higherIsBetter: false, gatehouse: cpuSide('gatehouse serve', s.ghLivePost), peer: cpuSide('openssl ocsp', s.osPost) }),
         row({ operation: 'ceiling vs cached POST (same load generator)', unit: 'resp/s', gatehouse: { name: 'gatehouse POST /ocsp', ...s.ghPost }, peer: { name: 'bare Node HTTP server, 1 KiB', ...s.ceiling } }),
       ];
       const lim: Limit[] = [...ocspLimits(limits), { name: 'bare Node HTTP 1 KiB answers (this load generator)', value: summarize(s.ceiling.values), unit: '/s' }];

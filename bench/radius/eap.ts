@@ -8,13 +8,14 @@
  *   cache, and FreeRADIUS's cache is off: every authentication is a full handshake on both sides.
  * - checkEap(): before any timing, one authentication per server and TLS version must report
  *   SUCCESS, the negotiated TLS version, `MPPE keys OK` and Tunnel-Private-Group-Id 120.
+ * - eapol_test runs through radius-tools.ts run() as in the interop tests (asynchronous, stdout
+ *   and stderr kept, SIGKILL after 30 s), with no stdin (input null: /dev/null, no pipe).
  * - eapRun(): PAR loops start eapol_test back to back for `seconds`; successes / wall time until the
  *   last one ends, p50/p99 of one authentication's wall time, and the server's CPU time over the
  *   run / successes (the figure that matters: the run is bound by eapol_test's own CPU, which
  *   shares the two cores with the server).
  */
-import { spawn } from 'node:child_process';
-import { eapolConf, parseEapol, type RunResult } from '../../test/interop/radius-tools.ts';
+import { eapolConf, parseEapol, run } from '../../test/interop/radius-tools.ts';
 import { procCpuMs } from '../lib/load.ts';
 import { log } from '../lib/proc.ts';
 import { percentile } from '../lib/stats.ts';
@@ -26,26 +27,10 @@ export function writeConfs(dir: string, f: RadiusFixture, tls13: boolean): strin
   return f.clients.map((c) => eapolConf(dir, `${c.id}-${tls13 ? 'tls13' : 'tls12'}`, { ca: f.caFile, cert: c.certFile, key: c.keyFile }, { tls13, identity: c.id }));
 }
 
-/** One eapol_test to completion, stdin closed, output kept (stdout + stderr). */
-function runAsync(bin: string, argv: string[], timeoutMs = 30_000): Promise<RunResult> {
-  return new Promise((resolve, reject) => {
-    const p = spawn(bin, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    const timer = setTimeout(() => p.kill('SIGKILL'), timeoutMs);
-    p.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    p.stderr.on('data', (d: Buffer) => (out += d.toString()));
-    p.on('error', reject);
-    p.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, out });
-    });
-  });
-}
-
 const args = (conf: string, port: number, i: number) => ['-c', conf, '-a', '127.0.0.1', '-p', String(port), '-s', SECRET, '-r', '0', '-t', '10', '-M', `02:00:01:00:00:${(i & 255).toString(16).padStart(2, '0')}`];
 
 export async function checkEap(bin: string, who: string, port: number, conf: string, tls13: boolean): Promise<void> {
-  const r = parseEapol(await runAsync(bin, args(conf, port, 0)));
+  const r = parseEapol(await run(bin, args(conf, port, 0), null));
   const version = tls13 ? 'TLSv1.3' : 'TLSv1.2';
   if (!r.success || !r.mppeOk || r.tlsVersion !== version || r.vlan !== String(VLAN))
     throw new Error(`${who}: EAP-TLS ${version} check failed (success ${r.success}, MPPE ${r.mppeOk}, ${r.tlsVersion}, VLAN ${r.vlan}):\n${r.out.slice(-2500)}`);
@@ -71,7 +56,7 @@ export async function eapRun(bin: string, port: number, confs: string[], seconds
     while (performance.now() < end) {
       const i = seq++;
       const s = performance.now();
-      const r = await runAsync(bin, args(confs[i % confs.length]!, port, i));
+      const r = await run(bin, args(confs[i % confs.length]!, port, i), null);
       if (r.code === 0 && /^SUCCESS$/m.test(r.out)) lat.push(performance.now() - s);
       else {
         fails++;

@@ -18,7 +18,7 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { pushLoad, series, type Benchmark, type Series } from '../lib/benchmark.ts';
+import { cpuSide, pushLoad, series, type Benchmark, type Series } from '../lib/benchmark.ts';
 import { procCpuMs, describeLoad, type LoadResult } from '../lib/load.ts';
 import { seedEnrollment } from '../lib/gatehouse-enroll.ts';
 import { createNetns, log, runJson, stopAll, type Wrap } from '../lib/proc.ts';
@@ -97,10 +97,9 @@ const bench: Benchmark = {
       notes.add('Gatehouse: each request carries a one-time inventory token as challengePassword (consumed with the serial reservation, audited); scepserver: one shared challenge, certificates written to its file depot; both issue 365-day certificates (Gatehouse P-256 issuing CA + RSA RA; scepserver RSA-2048 CA)');
       notes.add('server and load generator share the 2 cores; server CPU per enrollment (from /proc) is the figure least sensitive to that');
       const p = f.peer ? { name: 'micromdm scepserver 2.1', ...peer } : null;
-      const cpu = (name: string, x: Series) => ({ name, values: x.cpu });
       const rows = [
         row({ operation: `PKCSReq enrollments, c=${CONC}`, unit: 'enroll/s', gatehouse: { name: 'gatehouse serve /scep', ...gh }, peer: p, target: { ratio: 2 } }),
-        row({ operation: 'server CPU per enrollment', unit: 'ms', higherIsBetter: false, gatehouse: cpu('gatehouse serve', gh), peer: p && cpu('scepserver', peer), target: { ratio: 2, label: "<= 0.5x scepserver's" } }),
+        row({ operation: 'server CPU per enrollment', unit: 'ms', higherIsBetter: false, gatehouse: cpuSide('gatehouse serve', gh), peer: p && cpuSide('scepserver', peer), target: { ratio: 2, label: "<= 0.5x scepserver's" } }),
       ];
       return { rows, limits: [], notes: [...notes] };
     } finally {

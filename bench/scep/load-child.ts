@@ -8,7 +8,7 @@
  * argv[2] = JSON { host, port, path, connections, seconds, warmupSeconds, messagesFile }.
  * Prints one JSON line shaped like lib/load.ts LoadResult plus exhausted/firstFailure.
  */
-import { onceLoad, type OnceLoadResult } from '../lib/once-load.ts';
+import { childOutput, onceLoad, type OnceLoadResult } from '../lib/once-load.ts';
 import { isSuccess, readMessages } from './messages.ts';
 
 interface Spec {
@@ -34,20 +34,4 @@ const phase = (seconds: number): Promise<OnceLoadResult> =>
 
 const warm = spec.warmupSeconds ? await phase(spec.warmupSeconds) : null;
 const r = await phase(spec.seconds);
-const round = (x: number) => Math.round(x * 100) / 100;
-console.log(
-  JSON.stringify({
-    rps: r.ok / r.seconds,
-    ok: r.ok,
-    okTotal: r.ok + (warm?.ok ?? 0),
-    p50: round(r.latency.percentile(0.5)),
-    p99: round(r.latency.percentile(0.99)),
-    non2xx: r.failed,
-    failedTotal: r.failed + (warm?.failed ?? 0),
-    errors: r.errors + (warm?.errors ?? 0),
-    timeouts: r.timeouts + (warm?.timeouts ?? 0),
-    seconds: r.seconds,
-    exhausted: r.exhausted || Boolean(warm?.exhausted),
-    firstFailure: warm?.firstFailure ?? r.firstFailure,
-  }),
-);
+console.log(JSON.stringify({ ...childOutput(r, warm), non2xx: r.failed, failedTotal: r.failed + (warm?.failed ?? 0) }));
