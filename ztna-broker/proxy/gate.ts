@@ -20,7 +20,7 @@ import { evaluate, normalizePath, type Decision, type Policy, type Route } from 
 import type { SessionService } from '../sessions/service.ts';
 import type { SessionRecord } from '../sessions/types.ts';
 import type { PeerCert, PeerVerifier } from '../tls/peer.ts';
-import { readCookie, SESSION_COOKIE } from '../web/cookies.ts';
+import { hashToken, readCookie, SESSION_COOKIE } from '../web/cookies.ts';
 import { clientIp } from '../web/request.ts';
 
 export interface GateDeps {
@@ -40,12 +40,24 @@ export type GateOutcome =
 
 const MFA_REASONS = new Set(['mfa-required', 'mfa-too-old', 'mfa-time-invalid']);
 
+/** The last session token seen on a connection and its hash: keep-alive requests repeat it. */
+const tokenHashes = new WeakMap<object, { token: string; hash: string }>();
+
+function tokenHashOn(socket: object, token: string): string {
+  const m = tokenHashes.get(socket);
+  if (m !== undefined && m.token === token) return m.hash;
+  const hash = hashToken(token);
+  tokenHashes.set(socket, { token, hash });
+  return hash;
+}
+
 export async function authorize(d: GateDeps, req: IncomingMessage, route: Route, host: string, websocket: boolean): Promise<GateOutcome> {
   const peerResult = await d.peers.check(req.socket as TLSSocket);
   if (!peerResult.ok) return { kind: 'certificate', status: peerResult.status, reasons: [peerResult.reason] };
   const peer = peerResult.cert;
 
-  const resolved = await d.sessions.resolve(readCookie(req.headers.cookie, SESSION_COOKIE), host, peer.fingerprint);
+  const token = readCookie(req.headers.cookie, SESSION_COOKIE);
+  const resolved = await d.sessions.resolve(token, host, peer.fingerprint, token === null ? undefined : tokenHashOn(req.socket, token));
   if (!resolved.ok) return { kind: 'login', peer, reasons: [resolved.reason] };
   const session = resolved.session;
   if (session.stage !== 'active') return { kind: 'login', peer, session, reasons: ['mfa-required'] };

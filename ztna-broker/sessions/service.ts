@@ -88,10 +88,11 @@ export class SessionService {
   }
 
   /** The session a token opens on `host` with the certificate `certFingerprint`. */
-  async resolve(token: string | null, host: string, certFingerprint: string): Promise<ResolveResult> {
+  /** `tokenHash`: hashToken(token) when the caller already has it (gate.ts memoises it per connection). */
+  async resolve(token: string | null, host: string, certFingerprint: string, tokenHash?: string): Promise<ResolveResult> {
     if (token === null) return { ok: false, reason: 'session-missing' };
     const now = this.d.now();
-    const h = hashToken(token);
+    const h = tokenHash ?? hashToken(token);
     let entry = this.cache.get(h);
     if (entry === undefined || now - entry.loadedAt > this.d.limits.cacheMs) {
       const found = await sessionStore.byToken(this.d.db, h);
