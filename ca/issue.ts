@@ -16,7 +16,8 @@
  * - The signature is made on the main thread with the issuer's Signer handle (the key never
  *   crosses to a worker), over exactly the linted TBS.
  * - The DER is stored (state issued) with the audit entry `cert.issue` in one transaction, and
- *   only after that commit is the certificate returned.
+ *   only after that commit is the certificate returned. Grant.onStore runs in that transaction
+ *   (same rules as onReserve; a throw leaves the serial reserved).
  * - Both writes go through the group committer (one durable commit for many concurrent
  *   issuances, each caller isolated); store failures surface as ERR_STORE_*.
  * - A serial revoked while it was still reserved keeps its revocation: the DER is stored and
@@ -133,6 +134,7 @@ export async function issueCertificate(deps: IssueDeps, issuer: LoadedIssuer, ch
   const before = await write(deps, async (trx) => {
     const prev = await caStore.markIssued(trx, { issuerId: r.id, serial, der, fingerprint, issuedAt: deps.now() });
     await deps.audit.append(trx, { actor: grant.actor, action: 'cert.issue', target: `${r.id}:${serial}`, data: { fingerprint } });
+    if (grant.onStore) await grant.onStore(trx, r.id, serial);
     return prev;
   });
   if (before === 'revoked') throw new AppError('ERR_CERT_REVOKED', `serial ${serial} was revoked before its certificate was stored`);

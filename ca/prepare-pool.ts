@@ -92,8 +92,8 @@ export class PreparePool {
     if (this.closed) return Promise.reject(new AppError('ERR_ISSUER_UNAVAILABLE', 'CA is shutting down'));
     if (this.wanted === 0) return prepareIssuance(input);
     const { profile, grant, ...rest } = input;
-    // functions (Grant.onReserve) cannot cross threads and the pure step does not need them
-    const { onReserve: _onReserve, ...plainGrant } = grant;
+    // functions (Grant.onReserve/onStore) cannot cross threads and the pure step does not need them
+    const { onReserve: _onReserve, onStore: _onStore, ...plainGrant } = grant;
     return this.post((id) => ({ id, profile: profile.name, input: { ...rest, grant: plainGrant } })) as Promise<Prepared>;
   }
 

@@ -48,6 +48,11 @@ export interface Grant {
    * token): if it throws, nothing is reserved and issue() fails with its error.
    */
   onReserve?: (trx: import('../platform/db/index.ts').Tx, serial: string) => Promise<void>;
+  /**
+   * Runs inside the transaction that stores the signed certificate (e.g. recording a protocol
+   * transaction's outcome with it). A throw fails the store: the serial stays reserved.
+   */
+  onStore?: (trx: import('../platform/db/index.ts').Tx, issuerId: string, serial: string) => Promise<void>;
 }
 
 export interface IssuedCert {

@@ -35,8 +35,8 @@ for (let i = a.from; i < a.to; i++) {
   const by = keys[i % keys.length]!;
   if (tokens) {
     const [id, token] = tokens[i]!.split(' ');
-    msgs.push(pkcsReq(by, recipient, id!, token!));
-  } else msgs.push(pkcsReq(by, recipient, `${a.prefix}-${i + 1}`, a.challenge!));
+    msgs.push(await pkcsReq(by, recipient, id!, token!));
+  } else msgs.push(await pkcsReq(by, recipient, `${a.prefix}-${i + 1}`, a.challenge!));
 }
 writeFileSync(a.out, frame(msgs));
 console.log(JSON.stringify({ count: msgs.length }));

@@ -53,7 +53,7 @@ export function requester(key: KeyObject, n: number): Requester {
 const attr = (type: string, value: Buffer): Buffer => seq(oid(type), setOf([value]));
 
 /** One PKCSReq pkiMessage (ContentInfo SignedData DER). */
-export function pkcsReq(by: Requester, recipient: CertInfo, cn: string, challenge: string): Buffer {
+export async function pkcsReq(by: Requester, recipient: CertInfo, cn: string, challenge: string): Promise<Buffer> {
   const csr = buildCsr({ signer: by.signer, subjectDer: encodeName({ commonName: cn, organization: 'bench' }), challengePassword: challenge });
   const envelope = sealEnvelope(csr, recipient, cipherByName('aes-128-cbc')!);
   const attrs = [
@@ -63,7 +63,7 @@ export function pkcsReq(by: Requester, recipient: CertInfo, cn: string, challeng
     attr(OID.transactionID, printable(randomBytes(16).toString('hex'))),
     attr(OID.senderNonce, octets(randomBytes(16))),
   ];
-  const si = encodeSignerInfo(by.info, by.key, 'sha256', attrs);
+  const si = await encodeSignerInfo(by.info, by.key, 'sha256', attrs);
   return encodeSignedData({ digests: ['sha256'], eContent: envelope, certificates: [by.certDer], signerInfos: [si] });
 }
 

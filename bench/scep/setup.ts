@@ -107,14 +107,14 @@ export async function setupScep(dir: string, wrap: Wrap, scepserver: string | nu
   if (!ra || ra.publicKey.asymmetricKeyType !== 'rsa') throw new Error('gatehouse GetCACert: no RSA RA certificate');
   const gh = { name: 'gatehouse', url: ghUrl, recipientPem: ra.toString(), caPem: pki.issuingPem, server: node, node };
   const msg = () => pkcsReq(by, certInfo(Buffer.from(ra.raw)), check!.deviceId, check!.token);
-  openCertRep('gatehouse PKCSReq', await post(wrap, dir, ghUrl, msg()), by, pki.issuingPem, check!.deviceId);
-  if (isSuccess(await post(wrap, dir, ghUrl, msg()))) throw new Error('gatehouse: a replayed token was accepted');
+  openCertRep('gatehouse PKCSReq', await post(wrap, dir, ghUrl, await msg()), by, pki.issuingPem, check!.deviceId);
+  if (isSuccess(await post(wrap, dir, ghUrl, await msg()))) throw new Error('gatehouse: a replayed token was accepted');
   let peer: ScepSide | null = null;
   if (scepserver) {
     peer = await startScepserver(scepserver, dir, logDir, wrap);
     const rc = certInfo(Buffer.from(new X509Certificate(peer.recipientPem).raw));
-    openCertRep('scepserver PKCSReq', await post(wrap, dir, peer.url, pkcsReq(by, rc, 'check-1', CHALLENGE)), by, peer.caPem, 'check-1', true);
-    if (isSuccess(await post(wrap, dir, peer.url, pkcsReq(by, rc, 'check-2', 'wrong')))) throw new Error('scepserver accepted a wrong challenge');
+    openCertRep('scepserver PKCSReq', await post(wrap, dir, peer.url, await pkcsReq(by, rc, 'check-1', CHALLENGE)), by, peer.caPem, 'check-1', true);
+    if (isSuccess(await post(wrap, dir, peer.url, await pkcsReq(by, rc, 'check-2', 'wrong')))) throw new Error('scepserver accepted a wrong challenge');
   }
   log('scep: checked one PKCSReq per server (SUCCESS, certificate from its CA), token replay / wrong challenge refused');
   return { pki, dir, logDir, wrap, keysFile, gh, peer };

@@ -43,6 +43,8 @@ export interface EnrollInput {
   renewal?: boolean;
   /** csrDer already verified by ca.verifyCsr() (SCEP reads its challengePassword first). */
   csr?: ParsedCsr;
+  /** Runs in the transaction that stores the certificate (Grant.onStore), e.g. SCEP's outcome. */
+  onStored?: Grant['onStore'];
 }
 
 export type EnrollOutcome =
@@ -177,6 +179,7 @@ export class Onboarding {
     orphanSerial?: string,
   ): Promise<EnrollOutcome> {
     const grant: Grant = deviceGrant(device, this.d.config, g);
+    if (input.onStored) grant.onStore = input.onStored;
     grant.onReserve = async (trx, serial) => {
       if (consume) await consume(trx, serial);
       // one approval, one certificate: a concurrent poll of the same request is told to poll again

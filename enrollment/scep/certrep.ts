@@ -104,7 +104,7 @@ export async function buildCertRep(p: CertRepInput): Promise<Buffer> {
     digests: [digest],
     eContent,
     certificates: [p.ra.certDer],
-    signerInfos: [encodeSignerInfo(ra, p.ra.key, digest, attributes)],
+    signerInfos: [await encodeSignerInfo(ra, p.ra.key, digest, attributes)],
   });
 }
 

@@ -84,9 +84,14 @@ async function run(d: RequestDeps, h: TxHandle, input: EnrollInput): Promise<Ans
       d.log.error({ err: e, transactionId: h.transactionId }, 'SCEP transaction outcome not recorded');
     }
   };
+  // success is recorded with the certificate, in the transaction that stores it (one commit less)
+  let recorded = false;
+  const onStored: EnrollInput['onStored'] = async (trx, issuerId, serial) => {
+    recorded = await d.transactions.finishIn(trx, h, { status: 'success', issuerId, serial });
+  };
   let out;
   try {
-    out = await d.onboarding.enroll(input);
+    out = await d.onboarding.enroll({ ...input, onStored });
   } catch (e) {
     const v = scepVerdictOf(e);
     await record(v.status === 'PENDING' ? { status: 'failure', failInfo: 'badRequest' } : { status: 'failure', failInfo: v.failInfo });
@@ -96,7 +101,7 @@ async function run(d: RequestDeps, h: TxHandle, input: EnrollInput): Promise<Ans
     await record({ status: 'pending', requestId: out.requestId });
     return PENDING;
   }
-  await record({ status: 'success', issuerId: out.cert.issuerId, serial: out.cert.serial });
+  if (!recorded) await record({ status: 'success', issuerId: out.cert.issuerId, serial: out.cert.serial });
   return { status: 'SUCCESS', issuedCertDer: out.cert.der, caChainDer: out.cert.chain };
 }
 

@@ -134,10 +134,14 @@ export function checkSignature(sd: ParsedSignedData, signer: SignerInfo, content
   if (!verify(signer.digest, signedBytes, signer.cert.publicKey, signer.signature)) throw badSig('RSA signature');
 }
 
-/** SignerInfo signed by `key` over DER-sorted `attributes` (RFC 5652 §5.3, §5.4). */
-export function encodeSignerInfo(signer: CertInfo, key: KeyObject, digest: ScepDigest, attributes: Buffer[]): Buffer {
+/**
+ * SignerInfo signed by `key` over DER-sorted `attributes` (RFC 5652 §5.3, §5.4). The RSA
+ * signature runs on libuv's thread pool (crypto.sign with a callback), not the event loop: it
+ * is the most expensive step of a CertRep (~0.3 ms for RSA-2048).
+ */
+export async function encodeSignerInfo(signer: CertInfo, key: KeyObject, digest: ScepDigest, attributes: Buffer[]): Promise<Buffer> {
   const set = setOf(attributes);
-  const signature = sign(digest, set, key);
+  const signature = await new Promise<Buffer>((resolve, reject) => sign(digest, set, key, (err, sig) => (err ? reject(err) : resolve(sig))));
   const implicit = Buffer.from(set);
   implicit[0] = 0xa0;
   return seq(

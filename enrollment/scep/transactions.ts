@@ -19,7 +19,7 @@
  *   §3.3.3: the poll is signed like the request); nothing found -> badCertId.
  */
 import { createHash } from 'node:crypto';
-import { GroupCommit, type Db } from '../../platform/db/index.ts';
+import { GroupCommit, type Db, type Tx } from '../../platform/db/index.ts';
 import { MESSAGE_TYPE } from './attributes.ts';
 import { scepStore as store, type ScepTxPatch, type ScepTxRow } from './store.ts';
 
@@ -120,6 +120,14 @@ export class ScepTransactions {
 
   /** Records the result and drops the lease; false when another worker took the row meanwhile. */
   finish(h: TxHandle, o: TxOutcome): Promise<boolean> {
+    return this.group.run((trx) => this.finishIn(trx, h, o));
+  }
+
+  /**
+   * finish() inside a caller's transaction: a success is recorded in the very transaction that
+   * stores the certificate (Grant.onStore), saving one durable commit per enrollment.
+   */
+  finishIn(trx: Tx, h: TxHandle, o: TxOutcome): Promise<boolean> {
     const patch: ScepTxPatch =
       o.status === 'success'
         ? { status: 'success', issuer_id: o.issuerId, serial: o.serial, fail_info: null }
@@ -128,7 +136,7 @@ export class ScepTransactions {
           : { status: 'failure', fail_info: o.failInfo };
     const key = { transactionId: h.transactionId, scope: h.scope };
     const updatedAt = Math.max(this.now(), h.updatedAt + 1);
-    return this.group.run((trx) => store.update(trx, key, h.updatedAt, { ...patch, lease_until: null, updated_at: updatedAt }));
+    return store.update(trx, key, h.updatedAt, { ...patch, lease_until: null, updated_at: updatedAt });
   }
 
   /** Waits for queued row writes; later writes are refused. */

@@ -124,6 +124,34 @@ test('worker threads give the same certificates and the same error codes', async
   );
 });
 
+test('Grant.onStore runs inside the store transaction; if it throws the certificate is not stored', async () => {
+  for (const workers of [0, 1]) {
+    await withCa(
+      async (ca) => {
+        await ca.db.schema.createTable('test_outcomes', (tb) => {
+          tb.string('serial').primary();
+          tb.string('issuer_id');
+        });
+        const record = async (trx: Parameters<NonNullable<Grant['onStore']>>[0], issuerId: string, serial: string) => {
+          const stored = await trx('ca_certificates').where({ serial }).first();
+          assert.equal(stored.state, 'issued', 'sees the stored certificate: same transaction');
+          await trx('test_outcomes').insert({ serial, issuer_id: issuerId });
+        };
+        const c = await ca.ca.issue(makeCsr().csrDer, grant({ onStore: record }));
+        assert.deepEqual(await ca.db('test_outcomes').select('serial', 'issuer_id'), [{ serial: c.serial, issuer_id: c.issuerId }]);
+        const fail = async () => {
+          throw new (await import('../../../platform/errors.ts')).AppError('ERR_CONFLICT', 'outcome refused');
+        };
+        await assert.rejects(ca.ca.issue(makeCsr().csrDer, grant({ onStore: fail })), (e) => isAppError(e, 'ERR_CONFLICT'));
+        const states = (await ca.db('ca_certificates').select('state')).map((r: { state: string }) => r.state).sort();
+        assert.deepEqual(states, ['issued', 'reserved'], `workers=${workers}: the second certificate stayed reserved, not stored`);
+        assert.equal((await ca.db('audit_log').where({ action: 'cert.issue' })).length, 1);
+      },
+      { service: { workers } },
+    );
+  }
+});
+
 test('Grant.onReserve runs inside the reservation transaction; if it throws nothing is reserved', async () => {
   for (const workers of [0, 1]) {
     await withCa(
