@@ -26,7 +26,7 @@ import type { AuditLog } from '../platform/audit/index.ts';
 import { GroupCommit, type Db } from '../platform/db/index.ts';
 import { AppError } from '../platform/errors.ts';
 import type { EventBus } from '../platform/events.ts';
-import { issueCertificate, type IssueHooks } from './issue.ts';
+import { issueCertificate, type IssueDeps, type IssueHooks } from './issue.ts';
 import { loadIssuers, retireExpired } from './issuers.ts';
 import type { ParsedCsr } from './csr.ts';
 import { PreparePool, type PoolSize } from './prepare-pool.ts';
@@ -63,6 +63,7 @@ export class CaService implements CertificateAuthority {
   private readonly group: GroupCommit;
   private readonly now: () => Date;
   private readonly pool: PreparePool;
+  private readonly issueDeps: IssueDeps;
   private refreshing: Promise<boolean> | null = null;
 
   private constructor(private readonly opts: CaServiceOptions) {
@@ -70,6 +71,8 @@ export class CaService implements CertificateAuthority {
     this.group = new GroupCommit(opts.db, { maxBatch: opts.maxBatch ?? 256 });
     this.now = opts.now ?? (() => new Date());
     this.pool = new PreparePool(opts.workers ?? 'auto', [...this.profiles.values()]);
+    // built once: per issuance, the object and its closure were measurable on the hot path
+    this.issueDeps = { profiles: this.profiles, audit: opts.audit, group: this.group, now: this.now, hooks: opts.hooks, prepare: (i) => this.pool.run({ ...i, verified: this.verified.get(i.csrDer) }) };
   }
 
   /** Resolves profiles and loads every non-retired issuer with its key unlocked. */
@@ -138,7 +141,7 @@ export class CaService implements CertificateAuthority {
     const issuer = grant?.issuerId !== undefined ? this.byId.get(grant.issuerId) : this.activeIssuer();
     if (!issuer) throw new AppError('ERR_ISSUER_UNAVAILABLE', `issuer ${String(grant.issuerId).slice(0, 64)} is not loaded`);
     const cert = await issueCertificate(
-      { profiles: this.profiles, audit: this.opts.audit, group: this.group, now: this.now, hooks: this.opts.hooks, prepare: (i) => this.pool.run({ ...i, verified: this.verified.get(csrDer) }) },
+      this.issueDeps,
       issuer,
       this.chains.get(issuer.record.id) ?? [issuer.record.certDer],
       csrDer,
