@@ -25,3 +25,55 @@ export function histogram(reg: Registry, name: string, help: string, labelNames:
     new Histogram({ name, help, labelNames, registers: [reg], ...(buckets ? { buckets } : {}) })
   );
 }
+
+export interface Tally {
+  inc(n?: number): void;
+}
+
+interface Cell extends Tally {
+  labels: Record<string, string>;
+  n: number;
+}
+
+/**
+ * Counts per label set, pushed into a prom-client Counter at scrape time, so a hot path (a
+ * RADIUS datagram, a proxied request) bumps a plain number instead of hashing labels. When the
+ * registry already has the metric (a second instance in one process, tests) this one only
+ * counts locally. Keep the Tally that cell() returns: cell() itself joins the label values.
+ */
+export class LazyCounter {
+  readonly #cells = new Map<string, Cell>();
+  constructor(
+    reg: Registry | undefined,
+    name: string,
+    help: string,
+    private readonly labelNames: string[],
+  ) {
+    if (!reg || reg.getSingleMetric(name)) return;
+    const cells = this.#cells;
+    new Counter({
+      name,
+      help,
+      labelNames,
+      registers: [reg],
+      collect(this: Counter<string>) {
+        for (const c of cells.values()) {
+          if (c.n) this.inc(c.labels, c.n);
+          c.n = 0;
+        }
+      },
+    });
+  }
+
+  cell(...values: string[]): Cell {
+    const key = values.join('|');
+    let c = this.#cells.get(key);
+    if (!c) {
+      const labels = Object.fromEntries(this.labelNames.map((l, i) => [l, values[i] ?? '']));
+      const cell: Cell = { labels, n: 0, inc: (k = 1) => void (cell.n += k) };
+      c = cell;
+      this.#cells.set(key, cell);
+    }
+    return c;
+  }
+}

@@ -10,7 +10,9 @@
  *   radsec-framing, internal-error.
  * - Retransmissions answered from the reply cache are counted separately (RFC 5080 §2.2.2).
  */
-import { Counter, gauge, type Registry } from '../../platform/metrics.ts';
+import { gauge, LazyCounter, type Registry, type Tally } from '../../platform/metrics.ts';
+
+export type { Tally };
 
 export const DROP_REASONS = [
   'unknown-nas',
@@ -26,56 +28,6 @@ export const DROP_REASONS = [
   'internal-error',
 ] as const;
 export type DropReason = (typeof DROP_REASONS)[number];
-
-export interface Tally {
-  inc(n?: number): void;
-}
-
-interface Cell extends Tally {
-  labels: Record<string, string>;
-  n: number;
-}
-
-/**
- * Counts per label set, pushed into a prom-client Counter at scrape time. When the registry
- * already has the metric (a second bridge in one process, tests) this one only counts locally.
- */
-class LazyCounter {
-  readonly #cells = new Map<string, Cell>();
-  constructor(
-    reg: Registry | undefined,
-    name: string,
-    help: string,
-    private readonly labelNames: string[],
-  ) {
-    if (!reg || reg.getSingleMetric(name)) return;
-    const cells = this.#cells;
-    new Counter({
-      name,
-      help,
-      labelNames,
-      registers: [reg],
-      collect(this: Counter<string>) {
-        for (const c of cells.values()) {
-          if (c.n) this.inc(c.labels, c.n);
-          c.n = 0;
-        }
-      },
-    });
-  }
-
-  cell(...values: string[]): Cell {
-    const key = values.join('|');
-    let c = this.#cells.get(key);
-    if (!c) {
-      const labels = Object.fromEntries(this.labelNames.map((l, i) => [l, values[i] ?? '']));
-      const cell: Cell = { labels, n: 0, inc: (k = 1) => void (cell.n += k) };
-      c = cell;
-      this.#cells.set(key, cell);
-    }
-    return c;
-  }
-}
 
 export class RadiusMetrics {
   readonly #drops: LazyCounter;
