@@ -20,7 +20,7 @@ import type { Db, Migration } from '../platform/db/index.ts';
 import { AppError } from '../platform/errors.ts';
 import type { EventBus } from '../platform/events.ts';
 import type { Logger } from '../platform/log.ts';
-import { counter, type Registry } from '../platform/metrics.ts';
+import { LazyCounter, type Registry, type Tally } from '../platform/metrics.ts';
 import { CertMappings } from './authn/identity.ts';
 import { OidcClient } from './authn/oidc.ts';
 import { SecretBox } from './authn/secret-box.ts';
@@ -142,7 +142,7 @@ export async function createBroker(o: CreateBrokerOptions): Promise<Broker> {
     auditor: new RequestAuditor(o.audit, o.log, { mode: cfg.audit.requests, intervalSeconds: cfg.audit.summaryIntervalSeconds, now }),
     pages: new PageHeaders(formTargets()),
     registry,
-    requests: counter(o.metrics, 'gatehouse_broker_requests_total', 'Broker decisions by route and outcome', ['route', 'outcome']),
+    requests: decisionCounter(o.metrics),
   } satisfies BrokerContext;
   const ctx: BrokerContext = b;
   const tls = o.tls ?? readTls(cfg);
@@ -196,5 +196,19 @@ export async function createBroker(o: CreateBrokerOptions): Promise<Broker> {
       return next;
     },
     jwks: () => ctx.assertions.jwks(),
+  };
+}
+
+/** gatehouse_broker_requests_total{route,outcome}: a plain number per request, labels at scrape. */
+function decisionCounter(reg: Registry): BrokerContext['requests'] {
+  const lazy = new LazyCounter(reg, 'gatehouse_broker_requests_total', 'Broker decisions by route and outcome', ['route', 'outcome']);
+  const cells = new Map<string, Tally>();
+  return {
+    inc(route, outcome) {
+      const k = `${route}\u0000${outcome}`;
+      let c = cells.get(k);
+      if (c === undefined) cells.set(k, (c = lazy.cell(route, outcome)));
+      c.inc();
+    },
   };
 }

@@ -14,7 +14,6 @@ import type { AuditLog } from '../platform/audit/index.ts';
 import type { Db } from '../platform/db/index.ts';
 import type { EventBus } from '../platform/events.ts';
 import type { Logger } from '../platform/log.ts';
-import type { Counter } from '../platform/metrics.ts';
 import type { CertMappings } from './authn/identity.ts';
 import type { OidcClient } from './authn/oidc.ts';
 import type { TotpService } from './authn/totp.ts';
@@ -54,7 +53,8 @@ export interface BrokerContext {
   readonly auditor: RequestAuditor;
   pages: PageHeaders;
   readonly registry: ConnectionRegistry;
-  readonly requests: Counter<string>;
+  /** Decisions by route and outcome (gatehouse_broker_requests_total). */
+  readonly requests: { inc(route: string, outcome: string): void };
 }
 
 export function redirectScope(b: BrokerContext): RedirectScope {

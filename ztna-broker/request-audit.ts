@@ -36,8 +36,9 @@ interface Bucket {
   denied: number;
   rules: Record<string, number>;
   reasons: Record<string, number>;
-  first: string;
-  last: string;
+  /** Epoch ms; formatted (ISO 8601) when the summary is written, not per request. */
+  first: number;
+  last: number;
 }
 
 export class RequestAuditor {
@@ -57,8 +58,10 @@ export class RequestAuditor {
 
   /** Records one decision; in 'each' mode resolves after the entry is durable. */
   async record(r: RequestRecord): Promise<void> {
-    if (r.allow) this.log.debug({ route: r.routeId, rule: r.ruleId, user: r.user, path: r.path }, 'request allowed');
-    else this.log.info({ route: r.routeId, rule: r.ruleId, user: r.user, path: r.path, reasons: r.reasons }, 'request denied');
+    if (r.allow) {
+      // built only when debug is on: this runs for every proxied request
+      if (this.log.isLevelEnabled('debug')) this.log.debug({ route: r.routeId, rule: r.ruleId, user: r.user, path: r.path }, 'request allowed');
+    } else this.log.info({ route: r.routeId, rule: r.ruleId, user: r.user, path: r.path, reasons: r.reasons }, 'request denied');
     if (this.opts.mode === 'each') {
       await this.audit.record({
         actor: r.user ? `user:${r.user}` : `anonymous:${r.sourceIp}`,
@@ -69,7 +72,7 @@ export class RequestAuditor {
       return;
     }
     const key = `${r.sessionId ?? `anon:${r.reasons[0] ?? ''}`}\u0000${r.routeId ?? ''}`;
-    const at = new Date(this.opts.now()).toISOString();
+    const at = this.opts.now();
     let b = this.buckets.get(key);
     if (b === undefined) {
       b = { user: r.user, sessionId: r.sessionId, routeId: r.routeId, allowed: 0, denied: 0, rules: {}, reasons: {}, first: at, last: at };
@@ -93,7 +96,7 @@ export class RequestAuditor {
           actor: b.user ? `user:${b.user}` : 'anonymous',
           action: 'broker.request.summary',
           target: b.routeId ? `route:${b.routeId}` : null,
-          data: { session: b.sessionId, allowed: b.allowed, denied: b.denied, rules: b.rules, reasons: b.reasons, first: b.first, last: b.last },
+          data: { session: b.sessionId, allowed: b.allowed, denied: b.denied, rules: b.rules, reasons: b.reasons, first: new Date(b.first).toISOString(), last: new Date(b.last).toISOString() },
         });
       } catch (e) {
         this.log.error({ err: e }, 'request audit summary failed; kept for the next flush');

@@ -79,7 +79,7 @@ export async function handleBrokerHost(b: BrokerContext, req: IncomingMessage, r
   if (servePublic(b, req, res, url.pathname, true)) return;
   const peer = await b.peers.check(req.socket as TLSSocket);
   if (!peer.ok) {
-    b.requests.inc({ route: '-', outcome: peer.reason });
+    b.requests.inc('-', peer.reason);
     return sendDenied(c0, peer.status, [peer.reason], { title: peer.status === 503 ? 'Temporarily unavailable' : 'Client certificate refused' });
   }
   const method = req.method === 'HEAD' ? 'GET' : (req.method ?? '');

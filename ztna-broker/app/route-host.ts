@@ -42,7 +42,7 @@ function gateDeps(b: BrokerContext): GateDeps {
 
 async function auditOutcome(b: BrokerContext, req: IncomingMessage, route: Route, o: GateOutcome, websocket: boolean): Promise<void> {
   const session = 'session' in o ? (o.session ?? null) : null;
-  b.requests.inc({ route: route.id, outcome: o.kind === 'allow' ? 'allow' : (o.reasons[0] ?? o.kind) });
+  b.requests.inc(route.id, o.kind === 'allow' ? 'allow' : (o.reasons[0] ?? o.kind));
   await b.auditor.record({
     sessionId: session?.id ?? null,
     user: session?.user.email ?? null,
@@ -121,7 +121,7 @@ function upstreamHost(route: Route): string {
 export async function handleRouteUpgrade(b: BrokerContext, req: IncomingMessage, socket: Duplex, head: Buffer, route: Route, host: string): Promise<void> {
   if ((req.headers.upgrade ?? '').toLowerCase() !== 'websocket') return rejectUpgrade(socket, 400, 'only websocket upgrades are supported');
   if (req.headers.origin !== routeOrigin(b, host)) {
-    b.requests.inc({ route: route.id, outcome: 'origin-not-allowed' });
+    b.requests.inc(route.id, 'origin-not-allowed');
     await b.auditor.record({ sessionId: null, user: null, routeId: route.id, method: 'GET', path: (req.url ?? '').slice(0, 512), sourceIp: clientIp(req), certSerial: null, allow: false, ruleId: null, reasons: ['origin-not-allowed'], websocket: true }).catch(() => undefined);
     return rejectUpgrade(socket, 403, 'origin-not-allowed');
   }
