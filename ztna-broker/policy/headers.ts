@@ -122,6 +122,22 @@ export function isStrippedHeaderName(name: string): boolean {
   return false;
 }
 
+/** Per raw header name: its canonical name, or null when it never reaches an upstream. */
+const VERDICTS = new Map<string, string | null>();
+const VERDICTS_MAX = 1024;
+
+/** The per-name part of sanitizeRequestHeaders, memoised (clients repeat the same names). */
+function verdictOf(name: string): string | null {
+  let v = VERDICTS.get(name);
+  if (v === undefined) {
+    const n = canonicalHeaderName(name);
+    v = !TOKEN.test(name) || n === '--proto--' || isStrippedHeaderName(n) ? null : n;
+    if (VERDICTS.size >= VERDICTS_MAX) VERDICTS.clear(); // random names cannot grow it without bound
+    VERDICTS.set(name, v);
+  }
+  return v;
+}
+
 function values(v: string | readonly string[]): readonly string[] {
   return typeof v === 'string' ? [v] : v;
 }
@@ -166,9 +182,8 @@ export function sanitizeRequestHeaders(headers: InboundHeaders, opts: SanitizeOp
   const cookies: string[] = [];
   for (const [name, v] of Object.entries(headers)) {
     if (v === undefined) continue;
-    const n = canonicalHeaderName(name);
-    if (!TOKEN.test(name) || n === '--proto--') continue;
-    if (isStrippedHeaderName(n) || listed.has(n)) continue;
+    const n = verdictOf(name);
+    if (n === null || listed.has(n)) continue;
     if (n === 'cookie') {
       cookies.push(...values(v));
       continue;
