@@ -131,13 +131,27 @@ function allowRuleMisses(rule: CompiledRule, ctx: Ctx, policy: Policy): string[]
   return out;
 }
 
+/** One-entry memos: keep-alive requests repeat the same source address and certificate. */
+let lastIp: { text: string; ip: IpAddress | null } = { text: '', ip: null };
+let lastFp: { text: string; fp: string | null } = { text: '', fp: null };
+
+function sourceIpOf(text: string): IpAddress | null {
+  if (text !== lastIp.text) lastIp = { text, ip: parseIp(text, true) };
+  return lastIp.ip;
+}
+
+function fingerprintOf(text: string): string | null {
+  if (text !== lastFp.text) lastFp = { text, fp: normalizeFingerprint(text) };
+  return lastFp.fp;
+}
+
 function evaluateUnsafe(policy: Policy, facts: Facts): Decision {
   const route = policy.routes.get(facts.routeId);
   const rules = policy.rulesByRoute.get(facts.routeId);
   if (route === undefined || rules === undefined) return deny(['unknown-route']);
   if (facts.certificate?.valid !== true) return deny(['certificate-invalid']);
   if (facts.websocket === true && !route.websocket) return deny(['websocket-not-allowed']);
-  const ip = parseIp(facts.sourceIp, true);
+  const ip = typeof facts.sourceIp === 'string' ? sourceIpOf(facts.sourceIp) : null;
   if (ip === null) return deny(['source-ip-invalid']);
   if (typeof facts.now !== 'number' || !Number.isFinite(facts.now)) return deny(['clock-invalid']);
   if (!isNormalizedPath(facts.path)) return deny(['path-invalid']);
@@ -148,7 +162,7 @@ function evaluateUnsafe(policy: Policy, facts: Facts): Decision {
     ip,
     emailLower: typeof email === 'string' ? email.toLowerCase() : '',
     pathLower: facts.path.toLowerCase(),
-    fingerprint: normalizeFingerprint(facts.certificate.fingerprint),
+    fingerprint: typeof facts.certificate.fingerprint === 'string' ? fingerprintOf(facts.certificate.fingerprint) : null,
   };
 
   const denials: string[] = [];
