@@ -142,18 +142,38 @@ function values(v: string | readonly string[]): readonly string[] {
   return typeof v === 'string' ? [v] : v;
 }
 
-function connectionTokens(headers: InboundHeaders): Set<string> {
+const NO_TOKENS: ReadonlySet<string> = new Set();
+/** The last Connection value parsed (clients repeat `keep-alive` on every request). */
+let lastConnection: { value: string; tokens: ReadonlySet<string> } = { value: '', tokens: NO_TOKENS };
+
+function tokensOf(value: string): ReadonlySet<string> {
+  if (value === lastConnection.value) return lastConnection.tokens;
   const out = new Set<string>();
+  for (const t of value.split(',')) {
+    const tok = canonicalHeaderName(t.trim());
+    if (tok !== '' && !NEVER_CONNECTION_LISTED.has(tok)) out.add(tok);
+  }
+  lastConnection = { value, tokens: out };
+  return out;
+}
+
+function connectionTokens(headers: InboundHeaders): ReadonlySet<string> {
+  let out: Set<string> | null = null;
+  let only: ReadonlySet<string> = NO_TOKENS;
   for (const [name, v] of Object.entries(headers)) {
-    if (v === undefined || canonicalHeaderName(name) !== 'connection') continue;
+    // 'connection' in any letter case or with underscores: verdictOf keeps no such name, so
+    // compare the canonical form only for names of the right length
+    if (v === undefined || name.length !== 10 || canonicalHeaderName(name) !== 'connection') continue;
     for (const line of values(v)) {
-      for (const t of line.split(',')) {
-        const tok = canonicalHeaderName(t.trim());
-        if (tok !== '' && !NEVER_CONNECTION_LISTED.has(tok)) out.add(tok);
+      const tokens = tokensOf(line);
+      if (only === NO_TOKENS && out === null) only = tokens;
+      else {
+        out ??= new Set(only);
+        for (const t of tokens) out.add(t);
       }
     }
   }
-  return out;
+  return out ?? only;
 }
 
 /** Removes broker cookies from one or more Cookie header values; null when nothing is left. */
