@@ -24,6 +24,7 @@ import { LazyCounter, type Registry, type Tally } from '../platform/metrics.ts';
 import { CertMappings } from './authn/identity.ts';
 import { OidcClient } from './authn/oidc.ts';
 import { SecretBox } from './authn/secret-box.ts';
+import { MfaThrottle } from './authn/throttle.ts';
 import { TotpService } from './authn/totp.ts';
 import { WebauthnService } from './authn/webauthn.ts';
 import type { BrokerContext } from './context.ts';
@@ -135,6 +136,7 @@ export async function createBroker(o: CreateBrokerOptions): Promise<Broker> {
     }),
     totp: cfg.mfa.methods.includes('totp') && totpKey ? new TotpService(o.db, new SecretBox(totpKey.reveal()), cfg.mfa.totp, now) : null,
     webauthn: cfg.mfa.methods.includes('webauthn') ? new WebauthnService(o.db, { rpName: cfg.mfa.webauthn.rpName, rpID: cfg.host, origin: brokerOrigin, userVerification: cfg.mfa.webauthn.userVerification }, now) : null,
+    mfaThrottle: new MfaThrottle({ db: o.db, audit: o.audit, config: cfg.mfa.lockout, now }),
     mappings: new CertMappings(o.db, o.audit, now),
     jit: new JitService(o.db, o.audit, { ...cfg.jit, cacheMs: cfg.session.cacheMs }, (id) => policy.routes.has(id), now),
     assertions: await AssertionSigner.create({ ...(keyPem ? { keyPem } : {}), issuer: brokerOrigin, ttlSeconds: cfg.assertion.ttlSeconds, now }),

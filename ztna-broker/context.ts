@@ -16,6 +16,7 @@ import type { EventBus } from '../platform/events.ts';
 import type { Logger } from '../platform/log.ts';
 import type { CertMappings } from './authn/identity.ts';
 import type { OidcClient } from './authn/oidc.ts';
+import type { MfaThrottle } from './authn/throttle.ts';
 import type { TotpService } from './authn/totp.ts';
 import type { WebauthnService } from './authn/webauthn.ts';
 import type { JitService } from './jit/service.ts';
@@ -44,6 +45,8 @@ export interface BrokerContext {
   readonly peers: PeerVerifier;
   readonly sessions: SessionService;
   readonly oidc: OidcClient;
+  /** Per-user second-factor lockout across sessions and nodes. */
+  readonly mfaThrottle: MfaThrottle;
   readonly totp: TotpService | null;
   readonly webauthn: WebauthnService | null;
   readonly mappings: CertMappings;

@@ -27,6 +27,7 @@ const MAP: Partial<Record<ErrorCode, HttpFailure>> = {
   ERR_UNAUTHENTICATED: { status: 401, reason: 'sign-in-required' },
   ERR_MFA_REQUIRED: { status: 401, reason: 'mfa-required' },
   ERR_MFA_INVALID: { status: 401, reason: 'mfa-invalid' },
+  ERR_MFA_LOCKED: { status: 429, reason: 'mfa-locked' },
   ERR_TOTP_REPLAY: { status: 401, reason: 'totp-code-reused' },
   ERR_WEBAUTHN: { status: 401, reason: 'webauthn-failed' },
   ERR_OIDC: { status: 401, reason: 'sign-in-refused' },

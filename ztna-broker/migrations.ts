@@ -9,6 +9,7 @@
  *   RFC 6238 §5.2); WebAuthn credentials keep their signature counter (WebAuthn L2 §6.1.1).
  * - JIT requests and their decisions are separate rows so that dual control (requester never
  *   approves) is checkable and auditable; grants are bounded by not_before/not_after.
+ * - Second-factor failures are counted per user (not per session) in broker_mfa_failures.
  * - Times are epoch MILLISECONDS in bigInteger columns.
  */
 import type { Migration } from '../platform/db/migrate.ts';
@@ -99,6 +100,18 @@ export const brokerMigrations: Migration[] = [
         t.string('decision', 16).notNullable(); // approve | reject
         t.bigInteger('decided_at').notNullable();
         t.primary(['request_id', 'approver_sub']);
+      });
+    },
+  },
+  {
+    name: 'broker_002_mfa_failures',
+    async up(db) {
+      // per-user second-factor failures across sessions and nodes (authn/throttle.ts)
+      await db.schema.createTable('broker_mfa_failures', (t) => {
+        t.string('user_sub', 256).primary();
+        t.integer('failures').notNullable();
+        t.bigInteger('window_start').notNullable();
+        t.bigInteger('locked_until').nullable();
       });
     },
   },

@@ -212,4 +212,33 @@ describe('broker flow', () => {
     assert.ok(rows.some((r) => r.action === 'broker.request.allow' && String(r.data).includes('"rule":"ops-cam"')));
     assert.ok(rows.some((r) => r.action === 'broker.session.end' && String(r.data).includes('"reason":"idle"')));
   });
+
+  test('second-factor lockout per user: wrong codes across sessions lock the user (429), a right code is refused until the lock ends', async () => {
+    const wrong = String((Number(totpCode(secret, w.now())) + 500_000) % 1_000_000).padStart(6, '0');
+    const statuses: number[] = [];
+    let last = { status: 0, body: '' };
+    for (let session = 0; session < 2; session++) {
+      const b = w.browser(w.certs.alice);
+      assert.equal(new URL((await passIdp(w, b, w.url(HOSTS.broker, '/'), 'alice')).url).pathname, '/mfa');
+      for (let i = 0; i < 5; i++) {
+        last = await submitTotp(w, b, wrong);
+        statuses.push(last.status);
+      }
+    }
+    // each session ends at its fifth failure (401); the user's tenth failure locks (429)
+    assert.deepEqual(statuses, [401, 401, 401, 401, 401, 401, 401, 401, 401, 429]);
+    assert.match(last.body, /mfa-locked/);
+    const locked = w.browser(w.certs.alice);
+    await passIdp(w, locked, w.url(HOSTS.broker, '/'), 'alice');
+    const refused = await submitTotp(w, locked, totpCode(secret, w.now()));
+    assert.equal(refused.status, 429, 'even the right code while locked');
+    assert.match(refused.body, /mfa-locked/);
+    const rows = (await w.t.db('audit_log').where({ action: 'broker.mfa.locked' }).select('data')) as { data: string }[];
+    assert.equal(rows.length, 1);
+    w.clock.offset += 15 * 60_000 + 1_000;
+    const later = w.browser(w.certs.alice);
+    await passIdp(w, later, w.url(HOSTS.broker, '/'), 'alice');
+    const ok = await submitTotp(w, later, totpCode(secret, w.now()));
+    assert.equal(ok.status, 200, ok.body);
+  });
 });

@@ -8,7 +8,9 @@
  * - Self-enrolment (when enabled) is only for a user with no confirmed factor yet (trust on first
  *   use after certificate + SSO); adding more security keys needs an MFA younger than the
  *   step-up max age.
- * - Five wrong codes or assertions end the session (the user signs in again).
+ * - Five wrong codes or assertions end the session (the user signs in again); across sessions
+ *   the user's factors lock after broker.mfa.lockout.maxFailures (authn/throttle.ts): while
+ *   locked nothing is verified and the answer is 429.
  * - Success regenerates the session (new token, old ones dead) and records the method and time;
  *   the browser then goes to the stored return-to.
  * - WebAuthn challenges live in the session, are single use and expire after two minutes.
@@ -45,6 +47,13 @@ async function complete(c: RequestCtx, s: SessionRecord, method: 'totp' | 'webau
   return { next: nextUrl(c.b, s.pending?.returnTo), cookie: serializeCookie(SESSION_COOKIE, token) };
 }
 
+/** Counts a failure for the user (all sessions); at the user limit ends this session too. */
+async function lockedOut(c: RequestCtx, s: SessionRecord): Promise<boolean> {
+  if (!(await c.b.mfaThrottle.failure(s.user))) return false;
+  await c.b.sessions.end(s.id, `user:${s.user.email}`, 'mfa-locked');
+  return true;
+}
+
 /** Counts a failure; ends the session at the limit. Returns true when the session was ended. */
 async function failed(c: RequestCtx, s: SessionRecord): Promise<boolean> {
   const failures = (s.pending?.failures ?? 0) + 1;
@@ -68,12 +77,20 @@ export async function totpVerify(c: RequestCtx): Promise<void> {
   checkCsrf(c, s, form.get('csrf'));
   if (c.b.totp === null) throw new AppError('ERR_FORBIDDEN', 'TOTP is not enabled');
   try {
+    await c.b.mfaThrottle.assertOpen(s.user.sub);
+  } catch (e) {
+    if (isAppError(e, 'ERR_MFA_LOCKED')) return renderMfa(c, s, 429, `mfa-locked: ${e.message}`);
+    throw e;
+  }
+  try {
     await c.b.totp.verify(s.user, form.get('code'));
   } catch (e) {
     if (!isAppError(e, 'ERR_MFA_INVALID') && !isAppError(e, 'ERR_TOTP_REPLAY')) throw e;
+    if (await lockedOut(c, s)) return sendDenied(c, 429, ['mfa-locked'], { links: [{ href: '/login', label: 'Sign in again later' }] });
     if (await failed(c, s)) return sendDenied(c, 401, ['mfa-too-many-failures'], { links: [{ href: '/login', label: 'Sign in again' }] });
     return renderMfa(c, s, 401, `${e.code === 'ERR_TOTP_REPLAY' ? 'totp-code-reused' : 'mfa-invalid'}: ${e.message}`);
   }
+  await c.b.mfaThrottle.success(s.user.sub);
   const done = await complete(c, s, 'totp');
   c.b.pages.redirect(c.req, c.res, done.next, 303, [done.cookie]);
 }
@@ -114,13 +131,17 @@ export function webauthnEndpoint(kind: 'register' | 'authenticate', step: 'optio
       const challenge = p.challenge !== undefined && p.challengeKind === kind && (p.challengeExpires ?? 0) > c.b.now() ? p.challenge : null;
       await c.b.sessions.update(s.id, { pending: { ...p, challenge: undefined, challengeKind: undefined, challengeExpires: undefined } });
       if (challenge === null) throw new AppError('ERR_WEBAUTHN', 'no pending challenge; start again');
+      if (kind === 'authenticate') await c.b.mfaThrottle.assertOpen(s.user.sub);
       try {
         if (kind === 'register') await w.verifyRegistration(s.user, body, challenge);
         else await w.verifyAuthentication(s.user, body, challenge);
       } catch (e) {
-        if (isAppError(e, 'ERR_WEBAUTHN') && (await failed(c, { ...s, pending: p }))) throw new AppError('ERR_SESSION_INVALID', 'too many failures; sign in again');
+        if (!isAppError(e, 'ERR_WEBAUTHN')) throw e;
+        if (kind === 'authenticate' && (await lockedOut(c, s))) throw new AppError('ERR_MFA_LOCKED', 'too many wrong second-factor attempts; sign in again later');
+        if (await failed(c, { ...s, pending: p })) throw new AppError('ERR_SESSION_INVALID', 'too many failures; sign in again');
         throw e;
       }
+      if (kind === 'authenticate') await c.b.mfaThrottle.success(s.user.sub);
       if (kind === 'register' && s.stage === 'active') return c.b.pages.sendJson(c.req, c.res, 200, { next: '/mfa/manage' });
       const done = await complete(c, s, 'webauthn');
       c.res.setHeader('set-cookie', [done.cookie]);

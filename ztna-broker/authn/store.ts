@@ -8,6 +8,8 @@
  * - WebAuthn signature counters only move forward the same way (WebAuthn L2 §6.1.1); a counter
  *   that does not grow (when either side is non-zero) is reported to the caller as a clone.
  * - Mappings are keyed by certificate fingerprint; one certificate maps to one user.
+ * - Second-factor failures are one row per user, read for update and written back in the
+ *   caller's transaction (authn/throttle.ts).
  * - Driver errors leave as ERR_STORE_* (store-errors.ts).
  */
 import type { Tx } from '../../platform/db/index.ts';
@@ -54,6 +56,29 @@ export const authnStore = {
     }),
 
   deleteTotp: (q: Q, userSub: string) => guardStore(async () => q('broker_totp').where({ user_sub: userSub }).delete()),
+
+  /** A user's second-factor failure window (authn/throttle.ts); locked for update inside trx. */
+  mfaFailures: (q: Q, userSub: string, forUpdate = false) =>
+    guardStore(async () => {
+      let qb = q('broker_mfa_failures').where({ user_sub: userSub });
+      if (forUpdate) qb = qb.forUpdate();
+      const r = (await qb.first()) as Row | undefined;
+      return r ? { failures: num(r.failures), windowStart: num(r.window_start), lockedUntil: r.locked_until === null ? null : num(r.locked_until) } : null;
+    }),
+
+  /** Creates the user's row if missing (so that concurrent first failures lock one row). */
+  ensureMfaFailures: (trx: Tx, userSub: string, now: number) =>
+    guardStore(async () => {
+      await trx('broker_mfa_failures').insert({ user_sub: userSub, failures: 0, window_start: now, locked_until: null }).onConflict('user_sub').ignore();
+    }),
+
+  putMfaFailures: (trx: Tx, userSub: string, v: { failures: number; windowStart: number; lockedUntil: number | null }) =>
+    guardStore(async () => {
+      const row = { failures: v.failures, window_start: v.windowStart, locked_until: v.lockedUntil };
+      await trx('broker_mfa_failures').insert({ user_sub: userSub, ...row }).onConflict('user_sub').merge(row);
+    }),
+
+  clearMfaFailures: (q: Q, userSub: string) => guardStore(async () => q('broker_mfa_failures').where({ user_sub: userSub }).delete()),
 
   credentials: (q: Q, userSub: string) =>
     guardStore(async () => {

@@ -63,6 +63,18 @@ const mfa = z.strictObject({
       userVerification: z.enum(['required', 'preferred', 'discouraged']).default('preferred'),
     })
     .prefault({}),
+  /**
+   * Wrong codes/assertions per user across all sessions and nodes: `maxFailures` within
+   * `windowSeconds` lock the user's broker factors for `lockSeconds` (audited). Each session
+   * also ends after five failures.
+   */
+  lockout: z
+    .strictObject({
+      maxFailures: z.number().int().min(3).max(1000).default(10),
+      windowSeconds: z.number().int().min(60).max(86_400).default(900),
+      lockSeconds: z.number().int().min(60).max(86_400).default(900),
+    })
+    .prefault({}),
   /** Accept the IdP's MFA when its ID token carries one of these amr values / this acr. */
   trustIdp: z
     .strictObject({
