@@ -7,10 +7,11 @@
 import type { Server } from 'node:http';
 import { Router, createHttpServer, type Db, type Logger, type Registry } from '../platform/index.ts';
 
-export function createAdminServer(o: { metrics: Registry; db: Db; log: Logger; extra?: Router[] }): Server {
+export function createAdminServer(o: { metrics: Registry; db: Db; log: Logger; extra?: Router[]; metricsText?: () => Promise<string> }): Server {
   const r = new Router();
   r.on('GET', '/metrics', async (_req, res) => {
-    const body = await o.metrics.metrics();
+    // with broker workers: this process's registry and theirs, aggregated (platform/metrics.ts)
+    const body = o.metricsText ? await o.metricsText() : await o.metrics.metrics();
     res.writeHead(200, { 'content-type': o.metrics.contentType });
     res.end(body);
   });

@@ -19,6 +19,8 @@
  *   the configuration, the server key and the assertion key from the same places as the primary.
  * - A worker that dies later is logged and re-forked into its slot after a backoff: 250 ms,
  *   doubled for each crash of a worker that lived < 30 s, at most 30 s.
+ * - Metrics: peers() are the listening workers; the admin listener asks them for their registry
+ *   at every scrape (platform/metrics.ts aggregatedMetrics) and serves the sum.
  * - SIGHUP (policy reload) is forwarded to every worker. stop(): SIGTERM to every worker,
  *   SIGKILL after 10 s; resolves once all have exited; nothing is re-forked after it.
  */
@@ -112,6 +114,11 @@ export class BrokerWorkers {
         }, delay);
       });
     });
+  }
+
+  /** The workers that listen now (for metrics requests over IPC). */
+  peers(): Worker[] {
+    return this.slots.flatMap((s) => (s.worker && s.listening && !s.worker.isDead() ? [s.worker] : []));
   }
 
   async stop(): Promise<void> {

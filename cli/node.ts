@@ -10,7 +10,7 @@
  * startBrokerWorker(): the broker only, reading that certificate and key, never issuing.
  */
 import type { Server } from 'node:http';
-import { closeServer, createHttpServer, listen, type Router } from '../platform/index.ts';
+import { aggregatedMetrics, answerMetricsRequests, closeServer, createHttpServer, listen, type Router } from '../platform/index.ts';
 import { CrlService, createCrlRouter } from '../ca/crl/index.ts';
 import { OcspResponder, createOcspRouter } from '../ca/ocsp/index.ts';
 import type { CaService } from '../ca/index.ts';
@@ -48,6 +48,7 @@ export async function startNode(g: GlobalOpts, roles: readonly Role[]): Promise<
   const ctx = await openContext(g, { needAudit: true, pollEvents: true });
   const { config, log } = ctx;
   const stops: Array<() => Promise<void> | void> = [];
+  let brokerPool: BrokerWorkers | null = null;
   try {
     const ca = await openCa(ctx);
     stops.push(() => ca.close());
@@ -97,6 +98,7 @@ export async function startNode(g: GlobalOpts, roles: readonly Role[]): Promise<
       if (workers > 1) {
         if (!config.broker.assertion.keyFile) ensureServiceKey({ keyDir, passphrase, name: ASSERTION_KEY });
         const pool = new BrokerWorkers({ count: workers, nodeId: config.nodeId, listen: config.broker.listen, log });
+        brokerPool = pool;
         stops.push(() => pool.stop());
         const bAddr = await pool.start();
         addresses.broker = `https://${bAddr.address}:${bAddr.port}`;
@@ -116,7 +118,8 @@ export async function startNode(g: GlobalOpts, roles: readonly Role[]): Promise<
       addresses.api = `https://${c.address}:${c.port}`;
       stops.push(() => closeServer(api));
     }
-    const admin = createAdminServer({ metrics: ctx.metrics, db: ctx.db, log });
+    const pool = brokerPool;
+    const admin = createAdminServer({ metrics: ctx.metrics, db: ctx.db, log, ...(pool ? { metricsText: () => aggregatedMetrics(ctx.metrics, pool.peers()) } : {}) });
     const b = await listen(admin, config.admin.port, config.admin.host);
     addresses.admin = `http://${b.address}:${b.port}`;
     stops.push(() => closeServer(admin));
@@ -192,6 +195,7 @@ export async function startBrokerWorker(g: GlobalOpts): Promise<{ address: strin
     // created by the primary before it forked: loading (never creating) keeps one key for all
     const assertionKeyPem = config.broker.assertion.keyFile ? undefined : loadServiceKey({ keyDir, passphrase, name: ASSERTION_KEY });
     const { address } = await runBroker(ctx, ca, readFileSync(config.broker.policyFile!, 'utf8'), tls, assertionKeyPem, stops);
+    stops.push(answerMetricsRequests(ctx.metrics)); // the primary's /metrics includes this worker
     // issuers rolled over by the primary or the CLI (retirement itself is the primary's job)
     const upkeep = setInterval(() => void ca.refreshIssuers().catch((e) => log.warn({ err: e }, 'issuer refresh failed')), 30_000);
     upkeep.unref();

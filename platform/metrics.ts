@@ -1,8 +1,11 @@
 /**
  * Prometheus metrics (prom-client). One registry per process, passed to each part; each part
  * registers its own counters with the `gatehouse_` prefix. Served on the admin listener.
+ * Processes forked with node:cluster (broker.workers) answer their primary's metrics requests
+ * over IPC (answerMetricsRequests); the primary serves its own registry and theirs aggregated
+ * the way prom-client aggregates clusters (counters summed), so one scrape sees every process.
  */
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { AggregatorRegistry, Counter, Gauge, Histogram, Registry, collectDefaultMetrics, type MetricObjectWithValues, type MetricValue } from 'prom-client';
 
 export { Counter, Gauge, Histogram, Registry };
 
@@ -76,4 +79,61 @@ export class LazyCounter {
     }
     return c;
   }
+}
+
+type MetricsJson = MetricObjectWithValues<MetricValue<string>>[];
+const METRICS_REQ = 'gatehouse:metrics-req';
+const METRICS_RES = 'gatehouse:metrics-res';
+
+/** In a node:cluster worker: answer the primary's metrics requests with `reg`. Returns the off switch. */
+export function answerMetricsRequests(reg: Registry): () => void {
+  const on = (m: unknown): void => {
+    if (typeof m !== 'object' || m === null || (m as { type?: unknown }).type !== METRICS_REQ || !process.send) return;
+    const id = (m as { id?: unknown }).id;
+    const reply = (metrics: MetricsJson) => void process.send?.({ type: METRICS_RES, id, metrics });
+    reg.getMetricsAsJSON().then(reply, () => reply([]));
+  };
+  process.on('message', on);
+  return () => void process.off('message', on);
+}
+
+/** A cluster worker seen from the primary (node:cluster Worker). */
+export interface MetricsPeer {
+  send(message: unknown): boolean;
+  on(event: 'message', fn: (message: unknown) => void): unknown;
+  off(event: 'message', fn: (message: unknown) => void): unknown;
+}
+
+let nextRequest = 1;
+
+function askPeer(p: MetricsPeer, timeoutMs: number): Promise<MetricsJson | null> {
+  const id = nextRequest++;
+  return new Promise((resolve) => {
+    const done = (v: MetricsJson | null): void => {
+      clearTimeout(timer);
+      p.off('message', on);
+      resolve(v);
+    };
+    const on = (m: unknown): void => {
+      const r = m as { type?: unknown; id?: unknown; metrics?: unknown };
+      if (r && r.type === METRICS_RES && r.id === id) done(Array.isArray(r.metrics) ? (r.metrics as MetricsJson) : null);
+    };
+    const timer = setTimeout(() => done(null), timeoutMs);
+    p.on('message', on);
+    try {
+      p.send({ type: METRICS_REQ, id });
+    } catch {
+      done(null);
+    }
+  });
+}
+
+/**
+ * `own` and every peer's registry in one exposition, aggregated as prom-client does for clusters;
+ * a peer that does not answer within `timeoutMs` (dying, busy) is left out of this scrape.
+ */
+export async function aggregatedMetrics(own: Registry, peers: readonly MetricsPeer[], timeoutMs = 1_000): Promise<string> {
+  const answers = await Promise.all(peers.map((p) => askPeer(p, timeoutMs)));
+  const all = [await own.getMetricsAsJSON(), ...answers.filter((a): a is MetricsJson => a !== null)];
+  return AggregatorRegistry.aggregate(all).metrics();
 }

@@ -197,6 +197,24 @@ describe('broker.workers = 2 behind one serve process', { timeout: 240_000 }, ()
     assert.equal(v.code, 0, v.stdout + v.stderr);
   });
 
+  test("the primary's /metrics sums every worker's counters in one exposition", async () => {
+    // 2 refusals in the revocation test, 6 more here over new connections (round robin: both
+    // workers); the primary serves no broker connection, so every count comes from a worker
+    for (let i = 0; i < 6; i++) {
+      const refused = await request(port, root, admins.alice, '/');
+      refused.sock.destroy();
+      assert.equal(refused.status, 403);
+    }
+    const res = await fetch(`${node!.addresses.admin}/metrics`);
+    assert.equal(res.status, 200);
+    const text = await res.text();
+    const m = /^gatehouse_broker_requests_total\{route="-",outcome="certificate-revoked"\} (\d+)$/m.exec(text);
+    assert.equal(m?.[1], '8', 'the sum over both workers');
+    const helps = text.split('\n').filter((l) => l.startsWith('# HELP '));
+    assert.equal(new Set(helps).size, helps.length, 'every metric once (aggregated, not concatenated)');
+    assert.match(text, /^gatehouse_process_\w*cpu_seconds_total \d/m, 'process metrics too');
+  });
+
   test('SIGTERM to the serve process stops every worker, then the primary exits 0', async () => {
     const workers = children(node!.proc.pid!);
     await node!.stop();

@@ -31,3 +31,27 @@ test('a second LazyCounter of the same name does not re-register (it counts loca
   new LazyCounter(reg, 'gatehouse_test_twice_total', 'test', []).cell().inc();
   assert.doesNotThrow(() => new LazyCounter(reg, 'gatehouse_test_twice_total', 'test', []).cell().inc());
 });
+
+test('aggregatedMetrics sums the peers that answer and leaves out one that does not', async () => {
+  const { EventEmitter } = await import('node:events');
+  const { aggregatedMetrics, counter } = await import('../../../platform/metrics.ts');
+  const registryWith = (n: number) => {
+    const r = createMetrics(false);
+    counter(r, 'gatehouse_test_sum_total', 'test', ['kind']).inc({ kind: 'a' }, n);
+    return r;
+  };
+  const own = registryWith(1);
+  const peerReg = registryWith(10);
+  const emitter = new EventEmitter();
+  const answering = Object.assign(emitter, {
+    send(m: unknown) {
+      const { id } = m as { id: number };
+      void peerReg.getMetricsAsJSON().then((metrics) => emitter.emit('message', { type: 'gatehouse:metrics-res', id, metrics }));
+      return true;
+    },
+  });
+  const silent = Object.assign(new EventEmitter(), { send: () => true });
+  const text = await aggregatedMetrics(own, [answering, silent], 50);
+  assert.match(text, /^gatehouse_test_sum_total\{kind="a"\} 11$/m);
+  assert.equal(answering.listenerCount('message') + silent.listenerCount('message'), 0, 'no listener left behind');
+});
