@@ -14,9 +14,8 @@
  * - Octets are Acct-*-Octets + 2^32 x Acct-*-Gigawords (RFC 2869 §5.1, §5.2).
  */
 
-export interface AcctFacts {
-  status: number | undefined;
-  acctSessionId: string | undefined;
+/** What a NAS reports about a session: the same fields in a request and in the live row. */
+interface SessionReport {
   nasName: string;
   nasAddress: string;
   nasIp: string | null;
@@ -27,30 +26,22 @@ export interface AcctFacts {
   callingStationId: string | null;
   userName: string | null;
   deviceId: string | null;
-  delaySeconds: number;
   sessionTime: number;
   inputOctets: number;
   outputOctets: number;
 }
 
-export interface LiveSession {
-  nasName: string;
+export interface AcctFacts extends SessionReport {
+  status: number | undefined;
+  acctSessionId: string | undefined;
+  delaySeconds: number;
+}
+
+export interface LiveSession extends SessionReport {
   acctSessionId: string;
-  nasAddress: string;
-  nasIp: string | null;
-  nasIdentifier: string | null;
-  nasPort: number | null;
-  nasPortId: string | null;
-  mac: string | null;
-  callingStationId: string | null;
-  userName: string | null;
-  deviceId: string | null;
   nodeId: string;
   startedAt: number;
   updatedAt: number;
-  inputOctets: number;
-  outputOctets: number;
-  sessionTime: number;
 }
 
 export const ACCT_STATUS = { start: 1, stop: 2, interim: 3, on: 7, off: 8 } as const;

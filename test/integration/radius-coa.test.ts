@@ -209,7 +209,8 @@ describe('accounting and CoA', () => {
     server.mode = 'ack';
   });
 
-  it('two bridges on one database hearing the same event send one Disconnect-Request', async () => {
+  /** A second bridge ("node-b") on the same database and CoA target, hearing events on `bus`. */
+  function nodeBBridge(bus: EventBus) {
     const cfg = loadConfig({
       env: {},
       overrides: {
@@ -223,11 +224,11 @@ describe('accounting and CoA', () => {
         },
       },
     });
-    const second = createRadiusBridge({
+    return createRadiusBridge({
       config: cfg.radius,
       db: f.t.db,
       audit: f.audit,
-      bus: f.bus,
+      bus,
       ca: f.pki.ca,
       inventory: f.inventory,
       log: f.log,
@@ -235,6 +236,10 @@ describe('accounting and CoA', () => {
       nodeId: 'node-b',
       tls: f.bridge.serverTls()!,
     });
+  }
+
+  it('two bridges on one database hearing the same event send one Disconnect-Request', async () => {
+    const second = nodeBBridge(f.bus);
     await second.start();
     try {
       const d = await f.enroll('coa-two-nodes', { macs: ['02:00:00:00:10:06'] });
@@ -255,31 +260,7 @@ describe('accounting and CoA', () => {
     if (f.t.kind !== 'pg') return t.skip('needs PostgreSQL (GATEHOUSE_TEST_DB=pg)');
     const busB = new EventBus('node-b', f.log, CHANNEL);
     await busB.listen(PG_URL);
-    const cfg = loadConfig({
-      env: {},
-      overrides: {
-        radius: {
-          enabled: true,
-          hosts: ['127.0.0.1'],
-          authPort: 0,
-          acctPort: 0,
-          clients: [{ name: 'sw1', address: '127.0.0.1/32', secret: { value: SECRET }, coa: { port: server.port } }],
-          coa: coaCfg,
-        },
-      },
-    });
-    const nodeB = createRadiusBridge({
-      config: cfg.radius,
-      db: f.t.db,
-      audit: f.audit,
-      bus: busB,
-      ca: f.pki.ca,
-      inventory: f.inventory,
-      log: f.log,
-      metrics: createMetrics(false),
-      nodeId: 'node-b',
-      tls: f.bridge.serverTls()!,
-    });
+    const nodeB = nodeBBridge(busB);
     await nodeB.start();
     f.bridge.coa.stop(); // node A hears its own event but leaves CoA to node B
     try {
