@@ -7,6 +7,7 @@
  *   (URI SAN urn:gatehouse:device:<id>) and writes key/chain PEM files for eapol_test.
  * - files: the CA bundle (issuing + root) that supplicants use to trust the server.
  */
+import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -19,7 +20,7 @@ import { caMigrations } from '../../ca/index.ts';
 import { enrollmentMigrations } from '../../enrollment/migrations.ts';
 import { InventoryService } from '../../enrollment/inventory/service.ts';
 import { deviceGrant } from '../../enrollment/onboarding/grant.ts';
-import { createRadiusBridge, radiusMigrations, type RadiusBridge } from '../../radius-bridge/index.ts';
+import { createRadiusBridge, radiusMigrations, type RadiusBridge, type RequestContext } from '../../radius-bridge/index.ts';
 import { derToPem } from '../../radius-bridge/server/certificate.ts';
 import { createTestDb, type TestDb } from '../helpers/db.ts';
 import { createTestPki, makeCsr, type CsrKeyAlg, type TestPki } from '../helpers/pki.ts';
@@ -164,4 +165,12 @@ export async function radiusFixture(o: FixtureOptions = {}): Promise<RadiusFixtu
       await t.cleanup();
     },
   };
+}
+
+/** Hands `packet` to the bridge from a random source port: no answer, and one more drop counted as `reason`. */
+export async function expectDropped(f: RadiusFixture, ctx: RequestContext, packet: Buffer, reason: string, c: Partial<RequestContext> = {}): Promise<void> {
+  const drops = () => f.bridge.metrics.dropped.get(reason as never) ?? 0;
+  const before = drops();
+  assert.equal(await f.bridge.handle(packet, { ...ctx, source: `127.0.0.1:${Math.floor(Math.random() * 60000) + 1}`, ...c }), null);
+  assert.equal(drops(), before + 1, `counted as ${reason}`);
 }
